@@ -1,0 +1,137 @@
+import { JsonFile, javascript, typescript } from 'projen';
+
+/**
+ * The only build configuration of spire-constructs.
+ *
+ * Run `npx projen` after editing this file; it rewrites package.json, tsconfig*.json,
+ * the eslint and jest configuration and the task definitions in .projen/.
+ */
+const project = new typescript.TypeScriptProject({
+  name: 'spire-constructs',
+  description:
+    'Typed constructs that deploy SPIFFE/SPIRE workload identity on Kubernetes, production-grade (cdk8s and Pulumi).',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  license: 'Apache-2.0',
+  copyrightOwner: 'spire-constructs authors',
+  minNodeVersion: '20.0.0',
+  // TypeScript 7 has no JavaScript API (ts-node, ts-jest and typedoc need one).
+  typescriptVersion: '~5.9.3',
+
+  // No hosted CI, no release automation: CI is `.ci/run`.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  sampleCode: false,
+  package: false,
+
+  peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-28@^2.5.0', 'constructs@^10.4.0'],
+  peerDependencyOptions: { pinnedDevDependency: false },
+  devDeps: [
+    // The peers, at the versions the tests run against.
+    'cdk8s@^2.70.106',
+    'cdk8s-plus-28@^2.5.6',
+    'constructs@^10.8.1',
+    // Pulumi front end (optional peers for users, see peerDependenciesMeta below).
+    // @pulumi/pulumi 3.249+ needs Node 22; the machines run Node 20.
+    '@pulumi/pulumi@~3.248.0',
+    '@pulumi/kubernetes@^4.34.0',
+    // Tooling.
+    'cdk8s-cli@^2.207.0',
+    'typedoc@^0.28.0',
+    'typedoc-plugin-markdown@^4.14.0',
+    'ajv@^8.17.0',
+    // 5.x is ESM-only; 4.5.1 loads in CommonJS jest.
+    'kubernetes-models@4.5.1',
+    'yaml@^2.9.0',
+  ],
+  deps: [],
+
+  tsconfig: {
+    compilerOptions: {
+      lib: ['es2022'],
+      target: 'ES2022',
+      noUnusedLocals: true,
+      noUnusedParameters: true,
+      noImplicitReturns: true,
+      strict: true,
+    },
+  },
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      collectCoverage: false,
+      testTimeout: 60_000,
+    },
+  },
+
+  gitignore: ['/dist/', '/.cache/', '/test-reports/', '/coverage/', '*.tsbuildinfo'],
+});
+
+// Two entry points: the cdk8s constructs and (later) the Pulumi components.
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './package.json': './package.json',
+});
+
+// Optional peers for the Pulumi entry point.
+project.package.addField('peerDependenciesMeta', {
+  '@pulumi/pulumi': { optional: true },
+  '@pulumi/kubernetes': { optional: true },
+});
+project.package.addField('allowScripts', { '@pulumi/kubernetes': false });
+// A fresh lockfile can fail `npm ci` with "Missing: @unrs/resolver-binding-..." otherwise.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// Examples and scripts are type-checked and linted like the library.
+project.tsconfigDev.addInclude('../examples/**/*.ts');
+project.tsconfigDev.addInclude('../scripts/**/*.ts');
+project.tsconfigDev.addInclude('../src/**/*.ts');
+// eslint's project service uses the nearest tsconfig.json: give examples/ and scripts/ their own.
+for (const dir of ['examples', 'scripts']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: {
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: true, rootDir: '..' },
+      include: ['**/*.ts'],
+    },
+  });
+}
+project.eslint?.addLintPattern('examples');
+project.eslint?.allowDevDeps('scripts/**');
+project.eslint?.allowDevDeps('examples/**');
+project.eslint?.addLintPattern('scripts');
+
+// API.md from the code (typedoc + typedoc-plugin-markdown), regenerated after every compile.
+const docgen = project.addTask('docgen', {
+  description: 'Generate API.md from the TypeScript sources',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/docgen.ts',
+});
+project.postCompileTask.spawn(docgen);
+
+// Synthesize every example app under examples/ into dist/<example>/.
+project.addTask('synth', {
+  description: 'Synthesize every example app into dist/<example>/',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/synth-examples.ts',
+});
+
+// Generated files must be current: CI fails when API.md is stale.
+const checkGenerated = project.addTask('check:generated', {
+  description: 'Fail when a generated file (API.md) differs from what the code generates',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/docgen.ts --check',
+});
+project.testTask.spawn(checkGenerated);
+
+// Type-check everything jest does not load (examples, scripts), strictly.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check src, test, examples and scripts',
+  exec: 'tsc --noEmit -p test/tsconfig.json',
+});
+project.testTask.prependSpawn(typecheck);
+
+project.synth();

@@ -1,0 +1,242 @@
+import { Duration } from 'cdk8s';
+import { invalidProp } from '../errors';
+import { ConfigValue, EnvRef, Interpolated } from './json';
+import { PluginDefinition } from './plugin';
+import { renderGoDuration } from '../spiffe/duration';
+
+/**
+ * TLS modes of the Postgres driver SPIRE uses (lib/pq). Its default is `require`, which does
+ * not verify the server certificate.
+ */
+export enum PostgresSslMode {
+  /** No TLS. Only for a database on the same host. */
+  DISABLE = 'disable',
+  /** TLS without certificate verification (lib/pq's default). */
+  REQUIRE = 'require',
+  /** TLS, certificate signed by a trusted CA. */
+  VERIFY_CA = 'verify-ca',
+  /** TLS, certificate signed by a trusted CA and issued for the host name. */
+  VERIFY_FULL = 'verify-full',
+}
+
+/** Where a Postgres connection goes and how it authenticates. */
+export interface PostgresConnectionOptions {
+  /** Host name of the database server (e.g. the CloudNativePG `<cluster>-rw` Service). */
+  readonly host: string;
+  /**
+   * TCP port.
+   * @default 5432
+   */
+  readonly port?: number;
+  /**
+   * Database name.
+   * @default 'spire'
+   */
+  readonly database?: string;
+  /**
+   * Database user.
+   * @default 'spire'
+   */
+  readonly user?: string;
+  /**
+   * Name of the environment variable that holds the password. The password is never written
+   * into the config file: the connection string reads `password=${NAME}` and the server runs
+   * with `-expandEnv`.
+   * @default 'DBPW' (or no password when `clientCertPath` is set)
+   */
+  readonly passwordEnv?: string;
+  /**
+   * TLS mode.
+   * @default PostgresSslMode.VERIFY_FULL
+   */
+  readonly sslMode?: PostgresSslMode;
+  /**
+   * Path of the CA certificate that signed the database server certificate (`sslrootcert`).
+   * @default - the system roots
+   */
+  readonly rootCertPath?: string;
+  /**
+   * Path of a client certificate (`sslcert`), for certificate authentication.
+   * @default - no client certificate
+   */
+  readonly clientCertPath?: string;
+  /**
+   * Path of the client certificate's key (`sslkey`).
+   * @default - no client key
+   */
+  readonly clientKeyPath?: string;
+}
+
+/** Options of {@link DataStore.postgres}. */
+export interface PostgresDataStoreOptions extends PostgresConnectionOptions {
+  /**
+   * A read-only replica connection (`ro_connection_string`), used for reads that tolerate lag.
+   * Its password is read from `RODBPW` unless it says otherwise.
+   * @default - no read-only connection
+   */
+  readonly readOnlyReplica?: PostgresConnectionOptions;
+  /**
+   * Maximum open connections per server.
+   * @default 100 (SPIRE's default)
+   */
+  readonly maxOpenConns?: number;
+  /**
+   * Maximum idle connections per server.
+   * @default 100 (SPIRE's default)
+   */
+  readonly maxIdleConns?: number;
+  /**
+   * Maximum lifetime of a connection.
+   * @default - unlimited
+   */
+  readonly connMaxLifetime?: Duration;
+  /**
+   * Do not run schema migrations on start.
+   * @default false
+   */
+  readonly disableMigration?: boolean;
+}
+
+/** Options of {@link DataStore.sqlite}. */
+export interface SqliteDataStoreOptions {
+  /**
+   * Path of the database file.
+   * @default '/run/spire/data/datastore.sqlite3'
+   */
+  readonly path?: string;
+}
+
+/**
+ * The server's DataStore plugin (`sql`): where registration entries, attested nodes and
+ * bundles live.
+ *
+ * @see https://spiffe.io/docs/latest/deploying/spire_server/ (DataStore "sql")
+ */
+export class DataStore {
+  /**
+   * A PostgreSQL database. The only choice for more than one server replica in this library.
+   */
+  public static postgres(options: PostgresDataStoreOptions): DataStore {
+    const data: { [key: string]: ConfigValue | undefined } = {
+      database_type: 'postgres',
+      connection_string: postgresConnectionString(options, 'DBPW', 'postgres'),
+      ro_connection_string: options.readOnlyReplica
+        ? postgresConnectionString(options.readOnlyReplica, 'RODBPW', 'postgres.readOnlyReplica')
+        : undefined,
+      max_open_conns: positiveInt(options.maxOpenConns, 'postgres.maxOpenConns'),
+      max_idle_conns: nonNegativeInt(options.maxIdleConns, 'postgres.maxIdleConns'),
+      conn_max_lifetime: options.connMaxLifetime ? renderGoDuration(options.connMaxLifetime) : undefined,
+      disable_migration: options.disableMigration,
+    };
+    const env = [passwordEnvOf(options, 'DBPW'), options.readOnlyReplica ? passwordEnvOf(options.readOnlyReplica, 'RODBPW') : undefined]
+      .filter((x): x is string => x !== undefined);
+    return new DataStore('postgres', data, true, env, options.sslMode ?? PostgresSslMode.VERIFY_FULL);
+  }
+
+  /**
+   * A SQLite file on the server's volume. Development only: it cannot be shared, so it allows
+   * exactly one server replica, and the production checklist flags it.
+   */
+  public static sqlite(options: SqliteDataStoreOptions = {}): DataStore {
+    const path = options.path ?? '/run/spire/data/datastore.sqlite3';
+    if (path.trim() === '') {
+      throw invalidProp('sqlite.path', path, 'Give the path of the database file.');
+    }
+    return new DataStore('sqlite3', { database_type: 'sqlite3', connection_string: path }, false, [], undefined);
+  }
+
+  /** The plugin definition for the server config. */
+  public readonly plugin: PluginDefinition;
+
+  private constructor(
+    /** The `database_type`: `postgres` or `sqlite3`. */
+    public readonly databaseType: string,
+    data: { [key: string]: ConfigValue | undefined },
+    /** True when several servers can share this datastore. */
+    public readonly supportsMultipleServers: boolean,
+    /** Environment variables the connection strings read (passwords). */
+    public readonly passwordEnvNames: string[],
+    /** The TLS mode of the Postgres connection. */
+    public readonly sslMode: PostgresSslMode | undefined,
+  ) {
+    this.plugin = { type: 'DataStore', name: 'sql', data };
+  }
+}
+
+function passwordEnvOf(c: PostgresConnectionOptions, fallback: string): string | undefined {
+  if (c.passwordEnv !== undefined) {
+    return c.passwordEnv;
+  }
+  return c.clientCertPath ? undefined : fallback;
+}
+
+/**
+ * Builds a lib/pq key=value DSN. The password is an environment reference, never a literal.
+ */
+function postgresConnectionString(c: PostgresConnectionOptions, defaultEnv: string, prop: string): Interpolated {
+  if (typeof c.host !== 'string' || c.host.trim() === '') {
+    throw invalidProp(`${prop}.host`, c.host, 'Give the host name of the database server.');
+  }
+  if (c.host.startsWith('/')) {
+    throw invalidProp(`${prop}.host`, c.host, 'A unix socket disables TLS in lib/pq; give a TCP host name.');
+  }
+  const port = c.port ?? 5432;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw invalidProp(`${prop}.port`, c.port, 'Use a TCP port between 1 and 65535.');
+  }
+  const sslMode = c.sslMode ?? PostgresSslMode.VERIFY_FULL;
+  if (!Object.values(PostgresSslMode).includes(sslMode)) {
+    throw invalidProp(`${prop}.sslMode`, sslMode, `Use one of ${Object.values(PostgresSslMode).join(', ')}.`);
+  }
+  if ((c.clientCertPath === undefined) !== (c.clientKeyPath === undefined)) {
+    throw invalidProp(`${prop}.clientKeyPath`, c.clientKeyPath, "Set 'clientCertPath' and 'clientKeyPath' together.");
+  }
+  if (c.clientCertPath && sslMode === PostgresSslMode.DISABLE) {
+    throw invalidProp(`${prop}.sslMode`, sslMode, 'A client certificate needs TLS; use verify-full.');
+  }
+  const passwordEnv = passwordEnvOf(c, defaultEnv);
+  const pairs: Array<[string, string | EnvRef]> = [
+    ['dbname', c.database ?? 'spire'],
+    ['user', c.user ?? 'spire'],
+    ['host', c.host],
+    ['port', String(port)],
+    ['sslmode', sslMode],
+  ];
+  if (c.rootCertPath) pairs.push(['sslrootcert', c.rootCertPath]);
+  if (c.clientCertPath) pairs.push(['sslcert', c.clientCertPath]);
+  if (c.clientKeyPath) pairs.push(['sslkey', c.clientKeyPath]);
+  if (passwordEnv !== undefined) {
+    pairs.push(['password', new EnvRef(passwordEnv)]);
+  }
+  const parts: Array<string | EnvRef> = [];
+  pairs.forEach(([key, value], i) => {
+    parts.push(`${i === 0 ? '' : ' '}${key}=`);
+    parts.push(value instanceof EnvRef ? value : quoteDsnValue(value, `${prop}.${key}`));
+  });
+  return new Interpolated(parts);
+}
+
+/** Quotes a lib/pq DSN value when it needs it (spaces, quotes, backslashes, empty). */
+function quoteDsnValue(value: string, prop: string): string {
+  if (/[\u0000-\u001f]/.test(value)) {
+    throw invalidProp(prop, value, 'Control characters are not allowed in a connection string.');
+  }
+  if (value !== '' && !/[\s'\\]/.test(value)) {
+    return value;
+  }
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function positiveInt(v: number | undefined, prop: string): number | undefined {
+  if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
+    throw invalidProp(prop, v, 'Use a whole number of at least 1.');
+  }
+  return v;
+}
+
+function nonNegativeInt(v: number | undefined, prop: string): number | undefined {
+  if (v !== undefined && (!Number.isInteger(v) || v < 0)) {
+    throw invalidProp(prop, v, 'Use a whole number of at least 0.');
+  }
+  return v;
+}

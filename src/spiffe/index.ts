@@ -1,0 +1,3 @@
+export * from './trust-domain';
+export * from './spiffe-id';
+export * from './duration';

@@ -1,0 +1,246 @@
+import { Duration } from 'cdk8s';
+import {
+  AgentKeyManager,
+  AgentNodeAttestor,
+  BundleFormat,
+  BundlePublisher,
+  DataStore,
+  KeyManager,
+  KubeletVerification,
+  NodeAttestor,
+  PostgresSslMode,
+  UpstreamAuthority,
+  VaultAuth,
+  WorkloadAttestor,
+} from '../../src';
+import { plainConfig } from '../../src/config/json';
+
+const data = (p: { plugin: { data: object } }) => plainConfig(p.plugin.data as never);
+
+describe('DataStore', () => {
+  test('postgres: exact database_type, verify-full by default, password from ${DBPW}', () => {
+    const ds = DataStore.postgres({ host: 'db-rw', rootCertPath: '/ca/ca.crt' });
+    expect(ds.plugin.type).toBe('DataStore');
+    expect(ds.plugin.name).toBe('sql');
+    expect(data(ds)).toEqual({
+      database_type: 'postgres',
+      connection_string: 'dbname=spire user=spire host=db-rw port=5432 sslmode=verify-full sslrootcert=/ca/ca.crt password=${DBPW}',
+    });
+    expect(ds.passwordEnvNames).toEqual(['DBPW']);
+    expect(ds.supportsMultipleServers).toBe(true);
+    expect(ds.sslMode).toBe(PostgresSslMode.VERIFY_FULL);
+  });
+
+  test('postgres: all options, read-only replica with ${RODBPW}', () => {
+    const ds = DataStore.postgres({
+      host: 'db',
+      port: 6432,
+      database: 'spire prod',
+      user: "o'brien",
+      passwordEnv: 'SPIRE_DB_PASSWORD',
+      sslMode: PostgresSslMode.VERIFY_CA,
+      readOnlyReplica: { host: 'db-ro' },
+      maxOpenConns: 20,
+      maxIdleConns: 5,
+      connMaxLifetime: Duration.minutes(30),
+      disableMigration: true,
+    });
+    expect(data(ds)).toEqual({
+      database_type: 'postgres',
+      connection_string: "dbname='spire prod' user='o\\'brien' host=db port=6432 sslmode=verify-ca password=${SPIRE_DB_PASSWORD}",
+      ro_connection_string: 'dbname=spire user=spire host=db-ro port=5432 sslmode=verify-full password=${RODBPW}',
+      max_open_conns: 20,
+      max_idle_conns: 5,
+      conn_max_lifetime: '30m',
+      disable_migration: true,
+    });
+    expect(ds.passwordEnvNames).toEqual(['SPIRE_DB_PASSWORD', 'RODBPW']);
+  });
+
+  test('postgres: client certificate auth has no password', () => {
+    const ds = DataStore.postgres({ host: 'db', clientCertPath: '/c/tls.crt', clientKeyPath: '/c/tls.key' });
+    expect((data(ds) as { connection_string: string }).connection_string).toBe(
+      'dbname=spire user=spire host=db port=5432 sslmode=verify-full sslcert=/c/tls.crt sslkey=/c/tls.key',
+    );
+    expect(ds.passwordEnvNames).toEqual([]);
+  });
+
+  test('postgres: fails on bad input, naming the prop', () => {
+    expect(() => DataStore.postgres({ host: '' })).toThrow("Invalid 'postgres.host': received \"\". Give the host name of the database server.");
+    expect(() => DataStore.postgres({ host: '/var/run/postgresql' })).toThrow(/Invalid 'postgres.host'.*unix socket disables TLS/);
+    expect(() => DataStore.postgres({ host: 'db', port: 70000 })).toThrow("Invalid 'postgres.port': received 70000. Use a TCP port between 1 and 65535.");
+    expect(() => DataStore.postgres({ host: 'db', sslMode: 'prefer' as PostgresSslMode })).toThrow(/Invalid 'postgres.sslMode': received "prefer"/);
+    expect(() => DataStore.postgres({ host: 'db', clientCertPath: '/c' })).toThrow(/Set 'clientCertPath' and 'clientKeyPath' together/);
+    expect(() => DataStore.postgres({ host: 'db', readOnlyReplica: { host: '' } })).toThrow(/Invalid 'postgres.readOnlyReplica.host'/);
+    expect(() => DataStore.postgres({ host: 'db', passwordEnv: 'my-pw' })).toThrow(/Invalid environment variable name "my-pw"/);
+    expect(() => DataStore.postgres({ host: 'db', maxOpenConns: 0 })).toThrow(/Invalid 'postgres.maxOpenConns': received 0/);
+  });
+
+  test('sqlite: one server only', () => {
+    const ds = DataStore.sqlite();
+    expect(data(ds)).toEqual({ database_type: 'sqlite3', connection_string: '/run/spire/data/datastore.sqlite3' });
+    expect(ds.supportsMultipleServers).toBe(false);
+  });
+});
+
+describe('KeyManager', () => {
+  test('disk, memory, aws_kms', () => {
+    expect(data(KeyManager.disk())).toEqual({ keys_path: '/run/spire/data/keys.json' });
+    expect(KeyManager.memory().plugin.name).toBe('memory');
+    expect(data(KeyManager.memory())).toEqual({});
+    const kms = KeyManager.awsKms({ region: 'eu-west-1', keyIdentifierValue: 'spire-prod' });
+    expect(kms.plugin.name).toBe('aws_kms');
+    expect(data(kms)).toEqual({ region: 'eu-west-1', key_identifier_value: 'spire-prod' });
+  });
+
+  test('aws_kms: exactly one identifier form; AWS-reserved aliases refused', () => {
+    expect(() => KeyManager.awsKms({ region: 'x' })).toThrow(/Set exactly one of 'keyIdentifierValue' and 'keyIdentifierFile'/);
+    expect(() => KeyManager.awsKms({ region: 'x', keyIdentifierValue: 'a', keyIdentifierFile: '/f' })).toThrow(/exactly one/);
+    expect(() => KeyManager.awsKms({ region: 'x', keyIdentifierValue: 'alias/aws/x' })).toThrow(/not starting with 'alias\/aws\/'/);
+  });
+
+  test('disk: absolute path', () => {
+    expect(() => KeyManager.disk({ keysPath: 'keys.json' })).toThrow("Invalid 'disk.keysPath': received \"keys.json\". Use an absolute path");
+  });
+});
+
+describe('UpstreamAuthority', () => {
+  test('vault with Kubernetes auth', () => {
+    const ua = UpstreamAuthority.vault({
+      vaultAddr: 'https://vault:8200',
+      caCertPath: '/run/spire/vault-ca/ca.crt',
+      auth: VaultAuth.kubernetes({ role: 'spire-server' }),
+    });
+    expect(ua.plugin.name).toBe('vault');
+    expect(data(ua)).toEqual({
+      vault_addr: 'https://vault:8200',
+      pki_mount_point: 'pki',
+      ca_cert_path: '/run/spire/vault-ca/ca.crt',
+      k8s_auth: { k8s_auth_mount_point: 'kubernetes', k8s_auth_role_name: 'spire-server', token_path: '/var/run/secrets/vault/token' },
+    });
+  });
+
+  test('vault with cert, AppRole and token auth; secrets never in the file', () => {
+    const base = { vaultAddr: 'https://vault:8200', pkiMountPoint: 'pki-spire', namespace: 'team-a' };
+    expect(data(UpstreamAuthority.vault({ ...base, auth: VaultAuth.cert({ roleName: 'spire' }) }))).toEqual({
+      ...{ vault_addr: 'https://vault:8200', pki_mount_point: 'pki-spire', namespace: 'team-a' },
+      cert_auth: {
+        cert_auth_mount_point: 'cert',
+        cert_auth_role_name: 'spire',
+        client_cert_path: '/run/spire/vault-client/tls.crt',
+        client_key_path: '/run/spire/vault-client/tls.key',
+      },
+    });
+    expect((data(UpstreamAuthority.vault({ ...base, auth: VaultAuth.appRole() })) as Record<string, unknown>).approle_auth).toEqual({
+      approle_auth_mount_point: 'approle',
+    });
+    expect((data(UpstreamAuthority.vault({ ...base, auth: VaultAuth.token() })) as Record<string, unknown>).token_auth).toEqual({});
+  });
+
+  test('vault: insecure skip only when asked', () => {
+    const ua = UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: VaultAuth.token(), insecureSkipVerify: true });
+    expect((data(ua) as Record<string, unknown>).insecure_skip_verify).toBe(true);
+    const ub = UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: VaultAuth.token() });
+    expect(data(ub)).not.toHaveProperty('insecure_skip_verify');
+  });
+
+  test('vault: fails on bad input', () => {
+    expect(() => UpstreamAuthority.vault({ vaultAddr: 'vault:8200', auth: VaultAuth.token() })).toThrow(/Invalid 'vault.vaultAddr': received "vault:8200". Use an http\(s\):\/\/ URL./);
+    expect(() => UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: undefined as unknown as VaultAuth })).toThrow(/Invalid 'vault.auth'/);
+    expect(() => VaultAuth.kubernetes({ role: '' })).toThrow(/Invalid 'kubernetes.role'/);
+  });
+
+  test('cert-manager always writes issuer kind and group (validate needs them)', () => {
+    expect(data(UpstreamAuthority.certManager({ namespace: 'spire', issuerName: 'ca' }))).toEqual({
+      namespace: 'spire',
+      issuer_name: 'ca',
+      issuer_kind: 'Issuer',
+      issuer_group: 'cert-manager.io',
+    });
+  });
+
+  test('disk', () => {
+    expect(data(UpstreamAuthority.disk({ certFilePath: '/u/ca.crt', keyFilePath: '/u/ca.key' }))).toEqual({
+      cert_file_path: '/u/ca.crt',
+      key_file_path: '/u/ca.key',
+    });
+  });
+});
+
+describe('NodeAttestor', () => {
+  test('k8s_psat server side', () => {
+    const na = NodeAttestor.k8sPsat({ cluster: 'prod', serviceAccountAllowList: ['spire-system:spire-agent'] });
+    expect(data(na)).toEqual({
+      clusters: { prod: { service_account_allow_list: ['spire-system:spire-agent'], audience: ['spire-server'] } },
+    });
+    expect(na.cluster).toBe('prod');
+  });
+
+  test('k8s_psat fails without an allow list or with a malformed entry', () => {
+    expect(() => NodeAttestor.k8sPsat({ cluster: 'prod', serviceAccountAllowList: [] })).toThrow(
+      "Invalid 'k8sPsat.serviceAccountAllowList': received []. List at least one agent service account as \"namespace:serviceaccount\".",
+    );
+    expect(() => NodeAttestor.k8sPsat({ cluster: 'prod', serviceAccountAllowList: ['spire-agent'] })).toThrow(/received "spire-agent"/);
+    expect(() => NodeAttestor.k8sPsat({ cluster: 'a/b', serviceAccountAllowList: ['a:b'] })).toThrow(/Invalid 'k8sPsat.cluster'/);
+  });
+
+  test('agent k8s_psat', () => {
+    expect(data(AgentNodeAttestor.k8sPsat({ cluster: 'prod' }))).toEqual({ cluster: 'prod', token_path: '/var/run/secrets/tokens/spire-agent' });
+  });
+
+  test('join_token has no plugin data (validate refuses any key)', () => {
+    expect(data(NodeAttestor.joinToken())).toEqual({});
+  });
+});
+
+describe('WorkloadAttestor', () => {
+  test('k8s verifies the kubelet by default, with SPIRE key names only', () => {
+    expect(data(WorkloadAttestor.k8s())).toEqual({
+      skip_kubelet_verification: false,
+      kubelet_ca_path: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+      node_name_env: 'MY_NODE_NAME',
+      disable_container_selectors: false,
+      use_new_container_locator: true,
+    });
+  });
+
+  test('k8s host cert and explicit skip', () => {
+    expect(data(WorkloadAttestor.k8s({ kubeletVerification: KubeletVerification.hostCert('/host/kubelet-ca.crt') }))).toMatchObject({
+      skip_kubelet_verification: false,
+      kubelet_ca_path: '/host/kubelet-ca.crt',
+    });
+    const skipped = WorkloadAttestor.k8s({ kubeletVerification: KubeletVerification.skip('kind cluster with self-signed kubelet certs') });
+    expect(data(skipped)).toMatchObject({ skip_kubelet_verification: true });
+    expect(data(skipped)).not.toHaveProperty('kubelet_ca_path');
+  });
+
+  test('skipping verification needs a reason', () => {
+    expect(() => KubeletVerification.skip('')).toThrow("Invalid 'skip.reason': received \"\". Skipping kubelet verification needs a reason of at least 10 characters.");
+  });
+
+  test('unix', () => {
+    expect(data(WorkloadAttestor.unix())).toEqual({ discover_workload_path: false });
+  });
+
+  test('agent key managers', () => {
+    expect(data(AgentKeyManager.memory())).toEqual({});
+    expect(data(AgentKeyManager.disk({ directory: '/var/lib/spire' }))).toEqual({ directory: '/var/lib/spire' });
+  });
+});
+
+describe('BundlePublisher', () => {
+  test('k8s_configmap with explicit cluster entry (validate needs one)', () => {
+    const bp = BundlePublisher.k8sConfigMap({ namespace: 'spire-system' });
+    expect(data(bp)).toEqual({
+      clusters: { local: { configmap_name: 'spire-bundle', configmap_key: 'bundle.crt', namespace: 'spire-system', format: 'pem' } },
+    });
+    expect(bp.configMap).toEqual({ namespace: 'spire-system', name: 'spire-bundle', key: 'bundle.crt', format: BundleFormat.PEM });
+  });
+
+  test('refresh hint between 1m and 24h', () => {
+    expect(() => BundlePublisher.k8sConfigMap({ namespace: 'x', refreshHint: Duration.seconds(30) })).toThrow(/Invalid 'k8sConfigMap.refreshHint': received "30s"/);
+    expect(data(BundlePublisher.k8sConfigMap({ namespace: 'x', refreshHint: Duration.minutes(5) }))).toMatchObject({
+      clusters: { local: { refresh_hint: '5m' } },
+    });
+  });
+});
