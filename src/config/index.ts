@@ -12,3 +12,5 @@ export * from './federation';
 export * from './trust-bundle-source';
 export * from './server-config';
 export * from './agent-config';
+export * from './controller-manager-config';
+export * from './secret-mount';

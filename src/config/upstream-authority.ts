@@ -1,6 +1,7 @@
 import { ConfigValue } from './json';
 import { PluginDefinition } from './plugin';
-import { optionalAbsolutePath, requireAbsolutePath, requireString } from './validate';
+import { mergePodNeeds, NO_POD_NEEDS, PodNeeds, SecretKeyReference } from './secret-mount';
+import { requireString } from './validate';
 import { VaultAuth } from './vault-auth';
 
 /** Options of {@link UpstreamAuthority.vault}. */
@@ -15,10 +16,11 @@ export interface VaultUpstreamAuthorityOptions {
    */
   readonly pkiMountPoint?: string;
   /**
-   * Path of the CA certificate (PEM) that signed Vault's TLS certificate.
+   * Secret key holding the CA certificate (PEM) that signed Vault's TLS certificate; mounted
+   * at `/run/spire/vault-ca/ca.crt`.
    * @default - the system roots
    */
-  readonly caCertPath?: string;
+  readonly caCert?: SecretKeyReference;
   /**
    * Vault Enterprise namespace.
    * @default - none
@@ -51,15 +53,23 @@ export interface CertManagerUpstreamAuthorityOptions {
 
 /** Options of {@link UpstreamAuthority.disk}. */
 export interface DiskUpstreamAuthorityOptions {
-  /** Path of the upstream CA certificate (PEM). */
-  readonly certFilePath: string;
-  /** Path of the upstream CA key (PEM). */
-  readonly keyFilePath: string;
+  /** Secret with the upstream CA certificate and key (PEM), mounted at `/run/spire/upstream-ca`. */
+  readonly secretName: string;
   /**
-   * Path of the root bundle when the certificate is an intermediate of an existing PKI.
+   * Key of the certificate in the Secret.
+   * @default 'tls.crt'
+   */
+  readonly certKey?: string;
+  /**
+   * Key of the private key in the Secret.
+   * @default 'tls.key'
+   */
+  readonly keyKey?: string;
+  /**
+   * Key of the root bundle, when the certificate is an intermediate of an existing PKI.
    * @default - the certificate is a self-signed root
    */
-  readonly bundleFilePath?: string;
+  readonly bundleKey?: string;
 }
 
 /** The kind of an upstream authority. */
@@ -93,41 +103,70 @@ export class UpstreamAuthority {
     const data: { [key: string]: ConfigValue | undefined } = {
       vault_addr: addr,
       pki_mount_point: pkiMountPoint,
-      ca_cert_path: optionalAbsolutePath(options.caCertPath, 'vault.caCertPath'),
+      ca_cert_path: options.caCert ? '/run/spire/vault-ca/ca.crt' : undefined,
       namespace: options.namespace,
       insecure_skip_verify: options.insecureSkipVerify === true ? true : undefined,
       [options.auth.blockName]: { ...options.auth.block },
     };
-    return new UpstreamAuthority(UpstreamAuthorityKind.VAULT, { type: 'UpstreamAuthority', name: 'vault', data }, options);
+    if (options.caCert) {
+      requireString(options.caCert.name, 'vault.caCert.name', 'Give the Secret holding Vault\'s CA certificate.');
+      requireString(options.caCert.key, 'vault.caCert.key', 'Give the key of Vault\'s CA certificate in the Secret.');
+    }
+    const caNeeds: PodNeeds = options.caCert
+      ? { ...NO_POD_NEEDS, secretFiles: [{ volume: 'vault-ca', secretName: options.caCert.name, mountPath: '/run/spire/vault-ca', items: [{ key: options.caCert.key, path: 'ca.crt' }] }] }
+      : NO_POD_NEEDS;
+    return new UpstreamAuthority(
+      UpstreamAuthorityKind.VAULT,
+      { type: 'UpstreamAuthority', name: 'vault', data },
+      mergePodNeeds(caNeeds, options.auth.podNeeds),
+      options,
+    );
   }
 
   /** A cert-manager issuer signs SPIRE's intermediate (the server needs RBAC on CertificateRequests). */
   public static certManager(options: CertManagerUpstreamAuthorityOptions): UpstreamAuthority {
     requireString(options.namespace, 'certManager.namespace', 'Give the namespace for CertificateRequests.');
     requireString(options.issuerName, 'certManager.issuerName', 'Give the name of the cert-manager issuer.');
-    return new UpstreamAuthority(UpstreamAuthorityKind.CERT_MANAGER, {
-      type: 'UpstreamAuthority',
-      name: 'cert-manager',
-      data: {
-        namespace: options.namespace,
-        issuer_name: options.issuerName,
-        issuer_kind: options.issuerKind ?? 'Issuer',
-        issuer_group: options.issuerGroup ?? 'cert-manager.io',
+    return new UpstreamAuthority(
+      UpstreamAuthorityKind.CERT_MANAGER,
+      {
+        type: 'UpstreamAuthority',
+        name: 'cert-manager',
+        data: {
+          namespace: options.namespace,
+          issuer_name: options.issuerName,
+          issuer_kind: options.issuerKind ?? 'Issuer',
+          issuer_group: options.issuerGroup ?? 'cert-manager.io',
+        },
       },
-    });
+      NO_POD_NEEDS,
+      undefined,
+      options.namespace,
+    );
   }
 
   /** A CA certificate and key mounted into the server (e.g. from a Secret). */
   public static disk(options: DiskUpstreamAuthorityOptions): UpstreamAuthority {
-    return new UpstreamAuthority(UpstreamAuthorityKind.DISK, {
-      type: 'UpstreamAuthority',
-      name: 'disk',
-      data: {
-        cert_file_path: requireAbsolutePath(options.certFilePath, 'disk.certFilePath'),
-        key_file_path: requireAbsolutePath(options.keyFilePath, 'disk.keyFilePath'),
-        bundle_file_path: optionalAbsolutePath(options.bundleFilePath, 'disk.bundleFilePath'),
+    requireString(options.secretName, 'disk.secretName', 'Give the Secret with the upstream CA certificate and key.');
+    const dir = '/run/spire/upstream-ca';
+    const items = [
+      { key: options.certKey ?? 'tls.crt', path: 'ca.crt' },
+      { key: options.keyKey ?? 'tls.key', path: 'ca.key' },
+      ...(options.bundleKey ? [{ key: options.bundleKey, path: 'bundle.crt' }] : []),
+    ];
+    return new UpstreamAuthority(
+      UpstreamAuthorityKind.DISK,
+      {
+        type: 'UpstreamAuthority',
+        name: 'disk',
+        data: {
+          cert_file_path: `${dir}/ca.crt`,
+          key_file_path: `${dir}/ca.key`,
+          bundle_file_path: options.bundleKey ? `${dir}/bundle.crt` : undefined,
+        },
       },
-    });
+      { ...NO_POD_NEEDS, secretFiles: [{ volume: 'upstream-ca', secretName: options.secretName, mountPath: dir, items }] },
+    );
   }
 
   private constructor(
@@ -135,7 +174,11 @@ export class UpstreamAuthority {
     public readonly kind: UpstreamAuthorityKind,
     /** The plugin definition for the server config. */
     public readonly plugin: PluginDefinition,
+    /** What the server pod must provide (Secrets, tokens). */
+    public readonly podNeeds: PodNeeds,
     /** For Vault: the options given. */
     public readonly vaultOptions?: VaultUpstreamAuthorityOptions,
+    /** For cert-manager: the namespace CertificateRequests are created in. */
+    public readonly certificateRequestNamespace?: string,
   ) {}
 }

@@ -108,21 +108,27 @@ describe('UpstreamAuthority', () => {
   test('vault with Kubernetes auth', () => {
     const ua = UpstreamAuthority.vault({
       vaultAddr: 'https://vault:8200',
-      caCertPath: '/run/spire/vault-ca/ca.crt',
+      caCert: { name: 'vault-ca', key: 'ca.pem' },
       auth: VaultAuth.kubernetes({ role: 'spire-server' }),
     });
+    expect(ua.podNeeds.secretFiles).toEqual([
+      { volume: 'vault-ca', secretName: 'vault-ca', mountPath: '/run/spire/vault-ca', items: [{ key: 'ca.pem', path: 'ca.crt' }] },
+    ]);
+    expect(ua.podNeeds.projectedTokens).toEqual([
+      { volume: 'vault-token', mountPath: '/var/run/secrets/tokens/vault', path: 'token', audience: 'vault', expirationSeconds: 3600 },
+    ]);
     expect(ua.plugin.name).toBe('vault');
     expect(data(ua)).toEqual({
       vault_addr: 'https://vault:8200',
       pki_mount_point: 'pki',
       ca_cert_path: '/run/spire/vault-ca/ca.crt',
-      k8s_auth: { k8s_auth_mount_point: 'kubernetes', k8s_auth_role_name: 'spire-server', token_path: '/var/run/secrets/vault/token' },
+      k8s_auth: { k8s_auth_mount_point: 'kubernetes', k8s_auth_role_name: 'spire-server', token_path: '/var/run/secrets/tokens/vault/token' },
     });
   });
 
   test('vault with cert, AppRole and token auth; secrets never in the file', () => {
     const base = { vaultAddr: 'https://vault:8200', pkiMountPoint: 'pki-spire', namespace: 'team-a' };
-    expect(data(UpstreamAuthority.vault({ ...base, auth: VaultAuth.cert({ roleName: 'spire' }) }))).toEqual({
+    expect(data(UpstreamAuthority.vault({ ...base, auth: VaultAuth.cert({ roleName: 'spire', secretName: 'vault-client' }) }))).toEqual({
       ...{ vault_addr: 'https://vault:8200', pki_mount_point: 'pki-spire', namespace: 'team-a' },
       cert_auth: {
         cert_auth_mount_point: 'cert',
@@ -131,21 +137,27 @@ describe('UpstreamAuthority', () => {
         client_key_path: '/run/spire/vault-client/tls.key',
       },
     });
-    expect((data(UpstreamAuthority.vault({ ...base, auth: VaultAuth.appRole() })) as Record<string, unknown>).approle_auth).toEqual({
-      approle_auth_mount_point: 'approle',
-    });
-    expect((data(UpstreamAuthority.vault({ ...base, auth: VaultAuth.token() })) as Record<string, unknown>).token_auth).toEqual({});
+    const appRole = UpstreamAuthority.vault({ ...base, auth: VaultAuth.appRole({ secretName: 'vault-approle' }) });
+    expect((data(appRole) as Record<string, unknown>).approle_auth).toEqual({ approle_auth_mount_point: 'approle' });
+    expect(appRole.podNeeds.secretEnv).toEqual([
+      { env: 'VAULT_APPROLE_ID', secret: { name: 'vault-approle', key: 'role-id' } },
+      { env: 'VAULT_APPROLE_SECRET_ID', secret: { name: 'vault-approle', key: 'secret-id' } },
+    ]);
+    const token = UpstreamAuthority.vault({ ...base, auth: VaultAuth.token({ secretName: 'vault-token' }) });
+    expect((data(token) as Record<string, unknown>).token_auth).toEqual({});
+    expect(token.podNeeds.secretEnv).toEqual([{ env: 'VAULT_TOKEN', secret: { name: 'vault-token', key: 'token' } }]);
+    expect(JSON.stringify(data(token))).not.toContain('vault-token');
   });
 
   test('vault: insecure skip only when asked', () => {
-    const ua = UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: VaultAuth.token(), insecureSkipVerify: true });
+    const ua = UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: VaultAuth.token({ secretName: 't' }), insecureSkipVerify: true });
     expect((data(ua) as Record<string, unknown>).insecure_skip_verify).toBe(true);
-    const ub = UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: VaultAuth.token() });
+    const ub = UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: VaultAuth.token({ secretName: 't' }) });
     expect(data(ub)).not.toHaveProperty('insecure_skip_verify');
   });
 
   test('vault: fails on bad input', () => {
-    expect(() => UpstreamAuthority.vault({ vaultAddr: 'vault:8200', auth: VaultAuth.token() })).toThrow(/Invalid 'vault.vaultAddr': received "vault:8200". Use an http\(s\):\/\/ URL./);
+    expect(() => UpstreamAuthority.vault({ vaultAddr: 'vault:8200', auth: VaultAuth.token({ secretName: 't' }) })).toThrow(/Invalid 'vault.vaultAddr': received "vault:8200". Use an http\(s\):\/\/ URL./);
     expect(() => UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: undefined as unknown as VaultAuth })).toThrow(/Invalid 'vault.auth'/);
     expect(() => VaultAuth.kubernetes({ role: '' })).toThrow(/Invalid 'kubernetes.role'/);
   });
@@ -160,9 +172,19 @@ describe('UpstreamAuthority', () => {
   });
 
   test('disk', () => {
-    expect(data(UpstreamAuthority.disk({ certFilePath: '/u/ca.crt', keyFilePath: '/u/ca.key' }))).toEqual({
-      cert_file_path: '/u/ca.crt',
-      key_file_path: '/u/ca.key',
+    const ua = UpstreamAuthority.disk({ secretName: 'upstream-ca' });
+    expect(data(ua)).toEqual({
+      cert_file_path: '/run/spire/upstream-ca/ca.crt',
+      key_file_path: '/run/spire/upstream-ca/ca.key',
+    });
+    expect(ua.podNeeds.secretFiles[0]).toEqual({
+      volume: 'upstream-ca',
+      secretName: 'upstream-ca',
+      mountPath: '/run/spire/upstream-ca',
+      items: [
+        { key: 'tls.crt', path: 'ca.crt' },
+        { key: 'tls.key', path: 'ca.key' },
+      ],
     });
   });
 });

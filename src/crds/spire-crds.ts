@@ -1,0 +1,31 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { SPIRE_CRDS } from '../imports/spire-crds.generated';
+import { clusterScoped } from '../k8s/cluster-scoped';
+
+/**
+ * The spire.spiffe.io CustomResourceDefinitions (ClusterSPIFFEID, ClusterStaticEntry,
+ * ClusterFederatedTrustDomain) as the controller manager's release ships them.
+ */
+export class SpireCrds extends Construct {
+  /** Names of the CRDs. */
+  public readonly names: string[];
+
+  public constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.names = [];
+    for (const crd of SPIRE_CRDS) {
+      const metadata = crd.metadata as { name: string; annotations?: Record<string, string> };
+      const { apiVersion, kind, metadata: _m, ...rest } = crd as { apiVersion: string; kind: string; metadata: unknown };
+      clusterScoped(
+        new ApiObject(this, metadata.name, {
+          apiVersion,
+          kind,
+          metadata: { name: metadata.name, annotations: metadata.annotations },
+          ...rest,
+        }),
+      );
+      this.names.push(metadata.name);
+    }
+  }
+}

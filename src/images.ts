@@ -1,0 +1,21 @@
+/**
+ * Container images, pinned by version (never `latest`). SPIRE 1.15.3 with the controller
+ * manager, CSI driver and registrar versions the official chart for that release ships.
+ */
+export const Images = {
+  /** SPIRE server. */
+  SPIRE_SERVER: 'ghcr.io/spiffe/spire-server:1.15.3',
+  /** SPIRE agent. */
+  SPIRE_AGENT: 'ghcr.io/spiffe/spire-agent:1.15.3',
+  /** spire-controller-manager. */
+  CONTROLLER_MANAGER: 'ghcr.io/spiffe/spire-controller-manager:0.7.0',
+  /** SPIFFE CSI driver. */
+  CSI_DRIVER: 'ghcr.io/spiffe/spiffe-csi-driver:0.2.7',
+  /** CSI node-driver-registrar. */
+  CSI_NODE_DRIVER_REGISTRAR: 'registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.15.0',
+  /** PostgreSQL operand image for CloudNativePG. */
+  POSTGRES: 'ghcr.io/cloudnative-pg/postgresql:17.6',
+} as const;
+
+/** The SPIRE version the constructs deploy. */
+export const SPIRE_VERSION = '1.15.3';

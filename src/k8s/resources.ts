@@ -1,0 +1,39 @@
+import { k8s } from 'cdk8s-plus-28';
+
+/** CPU and memory for one container. */
+export interface ContainerResources {
+  /**
+   * CPU request, e.g. `100m`.
+   * @default - the component's default
+   */
+  readonly cpuRequest?: string;
+  /**
+   * Memory request, e.g. `128Mi`.
+   * @default - the component's default
+   */
+  readonly memoryRequest?: string;
+  /**
+   * CPU limit.
+   * @default - the component's default
+   */
+  readonly cpuLimit?: string;
+  /**
+   * Memory limit.
+   * @default - the component's default
+   */
+  readonly memoryLimit?: string;
+}
+
+/** @internal */
+export function renderResources(given: ContainerResources | undefined, defaults: Required<ContainerResources>): k8s.ResourceRequirements {
+  const r = { ...defaults, ...given };
+  for (const [k, v] of Object.entries(r)) {
+    if (typeof v !== 'string' || !/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/.test(v)) {
+      throw new Error(`Invalid 'resources.${k}': received ${JSON.stringify(v)}. Use a Kubernetes quantity such as "100m" or "256Mi".`);
+    }
+  }
+  return {
+    requests: { cpu: k8s.Quantity.fromString(r.cpuRequest), memory: k8s.Quantity.fromString(r.memoryRequest) },
+    limits: { cpu: k8s.Quantity.fromString(r.cpuLimit), memory: k8s.Quantity.fromString(r.memoryLimit) },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './database';
+export * from './vault-setup';
+export * from './spire-server';
