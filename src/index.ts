@@ -4,3 +4,7 @@ export * from './server';
 export { Images, SPIRE_VERSION } from './images';
 export { ContainerResources } from './k8s/resources';
 export * from './crds/spire-crds';
+export * from './agent/spire-agent';
+export * from './csi/workload-api';
+export * from './csi/spiffe-csi-driver';
+export * from './stack/spire-stack';

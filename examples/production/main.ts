@@ -1,23 +1,23 @@
 /**
- * Production example: trust domain prod.example.com, 3 SPIRE server replicas on a
+ * Production example: trust domain prod.example.com, 3 SPIRE server replicas on a 3-instance
  * CloudNativePG PostgreSQL cluster (verify-full TLS), Vault upstream authority with Kubernetes
- * auth, controller manager, k8s_psat node attestation.
+ * auth, controller manager, the agent on every node with kubelet verification, and the SPIFFE
+ * CSI driver.
  *
  * `cdk8s synth` here, or `npm run synth` at the repository root (writes dist/production/).
  */
 import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PostgresDatabase, SpireServer, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { PostgresDatabase, SpireStack, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
 
 export class ProductionChart extends Chart {
-  public readonly server: SpireServer;
+  public readonly spire: SpireStack;
 
   public constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.server = new SpireServer(this, 'spire-server', {
+    this.spire = new SpireStack(this, 'spire', {
       trustDomain: TrustDomain.of('prod.example.com'),
       clusterName: 'prod-eu-1',
-      replicas: 3,
       database: PostgresDatabase.cloudNativePg({ instances: 3, storageSize: '20Gi' }),
       upstreamAuthority: UpstreamAuthority.vault({
         vaultAddr: 'https://vault.vault.svc:8200',
@@ -25,7 +25,10 @@ export class ProductionChart extends Chart {
         auth: VaultAuth.kubernetes({ role: 'spire-server' }),
       }),
       caTtl: Duration.hours(24),
-      caSubject: { country: ['DE'], organization: ['Example Corp'], commonName: 'prod.example.com SPIRE' },
+      server: {
+        replicas: 3,
+        caSubject: { country: ['DE'], organization: ['Example Corp'], commonName: 'prod.example.com SPIRE' },
+      },
     });
   }
 }

@@ -1,0 +1,36 @@
+/**
+ * Quickstart — NOT FOR PRODUCTION.
+ *
+ * The smallest working SPIRE for a development cluster (kind, minikube): one server replica on
+ * SQLite, a self-signed CA (no upstream authority), no kubelet verification (dev kubelets serve
+ * self-signed certificates). Every shortcut is flagged by the production checklist.
+ *
+ * `cdk8s synth` here, or `npm run synth` at the repository root (writes dist/quickstart/).
+ */
+import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KubeletVerification, ServerDatabase, SpireStack, TrustDomain } from '../../src';
+
+export class QuickstartChart extends Chart {
+  public readonly spire: SpireStack;
+
+  public constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.spire = new SpireStack(this, 'spire', {
+      trustDomain: TrustDomain.of('dev.example.com'),
+      clusterName: 'dev',
+      database: ServerDatabase.sqlite(),
+      server: { replicas: 1 },
+      agent: { kubeletVerification: KubeletVerification.skip('kind and minikube kubelets serve self-signed certificates') },
+    });
+  }
+}
+
+export function buildApp(app: App = new App()): App {
+  new QuickstartChart(app, 'quickstart');
+  return app;
+}
+
+if (require.main === module) {
+  buildApp().synth();
+}

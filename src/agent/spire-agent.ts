@@ -1,0 +1,282 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { AgentConfig, SdsOptions } from '../config/agent-config';
+import { LogLevel } from '../config/common';
+import { HealthChecks } from '../config/health-checks';
+import { AgentNodeAttestor } from '../config/node-attestor';
+import { Telemetry } from '../config/telemetry';
+import { TrustBundleSource } from '../config/trust-bundle-source';
+import { AgentKeyManager, KubeletVerification, WorkloadAttestor } from '../config/workload-attestor';
+import { invalidProp } from '../errors';
+import { Images } from '../images';
+import { clusterScoped } from '../k8s/cluster-scoped';
+import { componentLabels, selectorLabels } from '../k8s/labels';
+import { ContainerResources, renderResources } from '../k8s/resources';
+import { SpireServer } from '../server/spire-server';
+
+/** Properties of {@link SpireAgent}. */
+export interface SpireAgentProps {
+  /** The server the agent attests to (trust domain, cluster name, address and bundle come from it). */
+  readonly server: SpireServer;
+  /**
+   * Namespace of the agent; the server publishes the trust bundle there.
+   * @default - the server's agent namespace (`spire-system`)
+   */
+  readonly namespace?: string;
+  /**
+   * Name of the DaemonSet, ServiceAccount and ConfigMap.
+   * @default 'spire-agent'
+   */
+  readonly name?: string;
+  /**
+   * Agent image.
+   * @default Images.SPIRE_AGENT (pinned to SPIRE 1.15.3)
+   */
+  readonly image?: string;
+  /**
+   * How the k8s workload attestor verifies the kubelet.
+   * @default KubeletVerification.apiServerCa()
+   */
+  readonly kubeletVerification?: KubeletVerification;
+  /**
+   * Also run the unix workload attestor.
+   * @default false
+   */
+  readonly unixWorkloadAttestor?: boolean;
+  /**
+   * Tolerate every taint, so every node (control plane included) gets an agent.
+   * @default true
+   */
+  readonly tolerateAllTaints?: boolean;
+  /**
+   * Extra tolerations (used when `tolerateAllTaints` is false).
+   * @default - none
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * Node selector.
+   * @default - every node
+   */
+  readonly nodeSelector?: Record<string, string>;
+  /**
+   * Priority class.
+   * @default 'system-node-critical'
+   */
+  readonly priorityClassName?: string;
+  /**
+   * Resources of the agent container.
+   * @default - requests 50m/64Mi, limits 500m/256Mi
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Envoy SDS settings.
+   * @default - SPIRE's defaults
+   */
+  readonly sds?: SdsOptions;
+  /**
+   * Minimum time SVIDs stay valid while the server is unreachable (at least 24h).
+   * @default - SPIRE's behaviour
+   */
+  readonly availabilityTarget?: Duration;
+  /**
+   * X509-SVID cache size.
+   * @default 1000
+   */
+  readonly x509SvidCacheMaxSize?: number;
+  /**
+   * JWT-SVID cache size.
+   * @default 1000
+   */
+  readonly jwtSvidCacheMaxSize?: number;
+  /**
+   * Log level.
+   * @default LogLevel.INFO
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * Host directory of the Workload API socket (shared with the CSI driver).
+   * @default '/run/spire/agent-sockets'
+   */
+  readonly socketDir?: string;
+}
+
+const PORT_HEALTH = 8080;
+const PORT_METRICS = 9988;
+const CONFIG_DIR = '/run/spire/config';
+const BUNDLE_DIR = '/run/spire/bundle';
+const TOKEN_DIR = '/var/run/secrets/tokens';
+/** Environment variable with the node's IP: the address of its kubelet. */
+const KUBELET_ADDR_ENV = 'KUBELET_ADDR';
+
+/**
+ * The SPIRE agent: a DaemonSet on every node that attests the node with k8s_psat and serves the
+ * Workload API on a host socket. The primary child (`Resource`) is the DaemonSet.
+ */
+export class SpireAgent extends Construct {
+  /** Namespace. */
+  public readonly namespace: string;
+  /** Name of the DaemonSet, ServiceAccount and ConfigMap. */
+  public readonly name: string;
+  /** The host directory of the Workload API socket. */
+  public readonly socketDir: string;
+  /** The socket file name in `socketDir`. */
+  public readonly socketName: string;
+  /** The rendered configuration. */
+  public readonly config: AgentConfig;
+  /** The DaemonSet. */
+  public readonly daemonSet: k8s.KubeDaemonSet;
+
+  public constructor(scope: Construct, id: string, props: SpireAgentProps) {
+    super(scope, id);
+    if (!(props.server instanceof SpireServer)) {
+      throw invalidProp('server', props.server, 'Give the SpireServer the agents attest to.');
+    }
+    const server = props.server;
+    this.namespace = props.namespace ?? server.bundleConfigMap.namespace;
+    if (this.namespace !== server.bundleConfigMap.namespace) {
+      throw invalidProp(
+        'namespace',
+        this.namespace,
+        `The server publishes the trust bundle to namespace "${server.bundleConfigMap.namespace}"; run the agent there or set the server's 'agentNamespace' to "${this.namespace}".`,
+      );
+    }
+    this.name = props.name ?? 'spire-agent';
+    this.socketDir = props.socketDir ?? '/run/spire/agent-sockets';
+    if (!this.socketDir.startsWith('/') || this.socketDir.endsWith('/')) {
+      throw invalidProp('socketDir', this.socketDir, 'Use an absolute host directory without a trailing "/".');
+    }
+    this.socketName = 'spire-agent.sock';
+    // The server's k8s_psat allow list follows the agent's service account: no mismatch possible.
+    server.allowAgentServiceAccount(this.namespace, this.name);
+
+    const workloadAttestors = [
+      WorkloadAttestor.k8s({ kubeletVerification: props.kubeletVerification ?? KubeletVerification.apiServerCa(), nodeNameEnv: KUBELET_ADDR_ENV }),
+      ...(props.unixWorkloadAttestor ? [WorkloadAttestor.unix()] : []),
+    ];
+    this.config = new AgentConfig({
+      trustDomain: server.trustDomain,
+      serverAddress: server.address,
+      serverPort: server.port,
+      // The cluster name comes from the server: agent, server and controller manager agree by construction.
+      nodeAttestor: AgentNodeAttestor.k8sPsat({ cluster: server.clusterName, tokenPath: `${TOKEN_DIR}/spire-agent` }),
+      workloadAttestors,
+      keyManager: AgentKeyManager.memory(),
+      trustBundle: TrustBundleSource.file(`${BUNDLE_DIR}/${server.bundleConfigMap.key}`),
+      socketPath: `${this.socketDir}/${this.socketName}`,
+      dataDir: '/var/lib/spire',
+      logLevel: props.logLevel,
+      sds: props.sds,
+      availabilityTarget: props.availabilityTarget,
+      x509SvidCacheMaxSize: props.x509SvidCacheMaxSize,
+      jwtSvidCacheMaxSize: props.jwtSvidCacheMaxSize,
+      healthChecks: new HealthChecks({ bindPort: PORT_HEALTH }),
+      telemetry: Telemetry.prometheus({ port: PORT_METRICS }),
+    });
+
+    const labels = componentLabels(this.name, 'agent');
+    const selector = selectorLabels(this.name, 'agent');
+    const tolerations = props.tolerateAllTaints === false ? props.tolerations : [{ operator: 'Exists' }, ...(props.tolerations ?? [])];
+
+    this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      spec: {
+        selector: { matchLabels: selector },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': 'spire-agent' } },
+          spec: {
+            serviceAccountName: this.name,
+            // The k8s workload attestor authenticates to the kubelet with this token (nodes/proxy).
+            automountServiceAccountToken: true,
+            // PRIVILEGE: the host PID namespace lets the k8s workload attestor map a caller's PID to
+            // its pod and container (cgroups); without it workload attestation fails.
+            hostPid: true,
+            hostNetwork: false,
+            dnsPolicy: 'ClusterFirst',
+            priorityClassName: props.priorityClassName ?? 'system-node-critical',
+            tolerations,
+            nodeSelector: props.nodeSelector,
+            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'spire-agent',
+                image: props.image ?? Images.SPIRE_AGENT,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['-config', `${CONFIG_DIR}/agent.conf`],
+                env: [{ name: KUBELET_ADDR_ENV, valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
+                ports: [
+                  { name: 'healthz', containerPort: PORT_HEALTH, protocol: 'TCP' },
+                  { name: 'metrics', containerPort: PORT_METRICS, protocol: 'TCP' },
+                ],
+                livenessProbe: { httpGet: { path: '/live', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 15, periodSeconds: 60, timeoutSeconds: 3 },
+                readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 10, periodSeconds: 30 },
+                resources: renderResources(props.resources, { cpuRequest: '50m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
+                securityContext: {
+                  // PRIVILEGE: uid 0 (with no capabilities) owns the root-owned host socket directory,
+                  // where the Workload API socket is created. Nothing else runs as root.
+                  runAsUser: 0,
+                  runAsNonRoot: false,
+                  privileged: false,
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
+                volumeMounts: [
+                  { name: 'spire-config', mountPath: CONFIG_DIR, readOnly: true },
+                  { name: 'spire-bundle', mountPath: BUNDLE_DIR, readOnly: true },
+                  { name: 'spire-token', mountPath: TOKEN_DIR, readOnly: true },
+                  { name: 'spire-agent-socket-dir', mountPath: this.socketDir },
+                  { name: 'spire-agent-data', mountPath: '/var/lib/spire' },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'spire-config', configMap: { name: this.name } },
+              { name: 'spire-bundle', configMap: { name: server.bundleConfigMap.name } },
+              {
+                name: 'spire-token',
+                projected: { sources: [{ serviceAccountToken: { audience: 'spire-server', expirationSeconds: 7200, path: 'spire-agent' } }] },
+              },
+              // PRIVILEGE: the Workload API socket lives on the host so the CSI driver can hand it to pods.
+              { name: 'spire-agent-socket-dir', hostPath: { path: this.socketDir, type: 'DirectoryOrCreate' } },
+              { name: 'spire-agent-data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      automountServiceAccountToken: false,
+    });
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      data: { 'agent.conf': this.config.toJson() },
+    });
+    const roleName = `${this.namespace}-${this.name}`;
+    // The k8s workload attestor reads pods and nodes and asks the kubelet (nodes/proxy).
+    clusterScoped(
+      new k8s.KubeClusterRole(this, 'ClusterRole', {
+        metadata: { name: roleName, labels },
+        rules: [{ apiGroups: [''], resources: ['pods', 'nodes', 'nodes/proxy'], verbs: ['get'] }],
+      }),
+    );
+    clusterScoped(
+      new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+        metadata: { name: roleName, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+        subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
+      }),
+    );
+  }
+
+  /** The Workload API socket path on the host. */
+  public get socketPath(): string {
+    return `${this.socketDir}/${this.socketName}`;
+  }
+}

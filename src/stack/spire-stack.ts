@@ -1,0 +1,145 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { SpireAgent, SpireAgentProps } from '../agent/spire-agent';
+import { KeyManager } from '../config/key-manager';
+import { UpstreamAuthority } from '../config/upstream-authority';
+import { SpireCrds } from '../crds/spire-crds';
+import { SpiffeCsiDriver, SpiffeCsiDriverProps } from '../csi/spiffe-csi-driver';
+import { clusterScoped } from '../k8s/cluster-scoped';
+import { IServerDatabase } from '../server/database';
+import { SpireServer, SpireServerProps } from '../server/spire-server';
+import { TrustDomain } from '../spiffe/trust-domain';
+
+/** Server options of a {@link SpireStack} (everything of {@link SpireServerProps} the stack does not set). */
+export type SpireStackServerOptions = Omit<SpireServerProps, 'trustDomain' | 'clusterName' | 'database' | 'upstreamAuthority' | 'namespace' | 'agentNamespace'>;
+/** Agent options of a {@link SpireStack}. */
+export type SpireStackAgentOptions = Omit<SpireAgentProps, 'server' | 'namespace'>;
+/** CSI driver options of a {@link SpireStack}. */
+export type SpireStackCsiDriverOptions = Omit<SpiffeCsiDriverProps, 'agent'>;
+
+/** Properties of {@link SpireStack}. */
+export interface SpireStackProps {
+  /** The trust domain. */
+  readonly trustDomain: TrustDomain;
+  /** The cluster name, shared by the server's k8s_psat, the agents and the controller manager. */
+  readonly clusterName: string;
+  /** The server's database (`PostgresDatabase.cloudNativePg()` for production). */
+  readonly database: IServerDatabase;
+  /**
+   * The upstream CA.
+   * @default - none (self-signed; the checklist flags it)
+   */
+  readonly upstreamAuthority?: UpstreamAuthority;
+  /**
+   * Where server signing keys are kept.
+   * @default KeyManager.disk()
+   */
+  readonly keyManager?: KeyManager;
+  /**
+   * Namespace of the server (labelled Pod Security `restricted`).
+   * @default 'spire-server'
+   */
+  readonly serverNamespace?: string;
+  /**
+   * Namespace of the agent and CSI driver (labelled Pod Security `privileged`: hostPID, hostPath,
+   * a privileged CSI container).
+   * @default 'spire-system'
+   */
+  readonly systemNamespace?: string;
+  /**
+   * Render the namespaces.
+   * @default true
+   */
+  readonly createNamespaces?: boolean;
+  /**
+   * Render the spire.spiffe.io CRDs.
+   * @default true
+   */
+  readonly createCrds?: boolean;
+  /**
+   * Server options.
+   * @default - the SpireServer defaults
+   */
+  readonly server?: SpireStackServerOptions;
+  /**
+   * Agent options.
+   * @default - the SpireAgent defaults
+   */
+  readonly agent?: SpireStackAgentOptions;
+  /**
+   * CSI driver options.
+   * @default - the SpiffeCsiDriver defaults
+   */
+  readonly csiDriver?: SpireStackCsiDriverOptions;
+  /**
+   * Lifetime of SPIRE's signing CA (shortcut for `server.caTtl`).
+   * @default Duration.hours(24)
+   */
+  readonly caTtl?: Duration;
+}
+
+/**
+ * SPIRE in one call: namespaces, CRDs, the HA server with its controller manager, the agent on
+ * every node and the SPIFFE CSI driver, wired together. CRDs and namespaces come first in the
+ * output; cluster-scoped objects carry no namespace.
+ */
+export class SpireStack extends Construct {
+  /** The server. */
+  public readonly server: SpireServer;
+  /** The agent. */
+  public readonly agent: SpireAgent;
+  /** The CSI driver. */
+  public readonly csiDriver: SpiffeCsiDriver;
+  /** The trust domain. */
+  public readonly trustDomain: TrustDomain;
+
+  public constructor(scope: Construct, id: string, props: SpireStackProps) {
+    super(scope, id);
+    this.trustDomain = props.trustDomain;
+    const serverNamespace = props.serverNamespace ?? 'spire-server';
+    const systemNamespace = props.systemNamespace ?? 'spire-system';
+    if (props.createNamespaces ?? true) {
+      namespace(this, 'ServerNamespace', serverNamespace, 'restricted');
+      if (systemNamespace !== serverNamespace) {
+        namespace(this, 'SystemNamespace', systemNamespace, 'privileged');
+      }
+    }
+    if (props.createCrds ?? true) {
+      new SpireCrds(this, 'Crds');
+    }
+    this.server = new SpireServer(this, 'Server', {
+      caTtl: props.caTtl,
+      ...props.server,
+      trustDomain: props.trustDomain,
+      clusterName: props.clusterName,
+      database: props.database,
+      upstreamAuthority: props.upstreamAuthority,
+      keyManager: props.keyManager ?? props.server?.keyManager,
+      namespace: serverNamespace,
+      agentNamespace: systemNamespace,
+      agentServiceAccount: props.agent?.name ?? 'spire-agent',
+      agentDaemonSetName: props.agent?.name ?? 'spire-agent',
+    });
+    this.agent = new SpireAgent(this, 'Agent', { ...props.agent, server: this.server, namespace: systemNamespace });
+    this.csiDriver = new SpiffeCsiDriver(this, 'CsiDriver', { ...props.csiDriver, agent: this.agent });
+  }
+}
+
+function namespace(scope: Construct, id: string, name: string, level: 'restricted' | 'privileged'): void {
+  clusterScoped(
+    new k8s.KubeNamespace(scope, id, {
+      metadata: {
+        name,
+        labels: {
+          'pod-security.kubernetes.io/enforce': level,
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+          'pod-security.kubernetes.io/audit': level,
+          'pod-security.kubernetes.io/warn': level,
+          'app.kubernetes.io/part-of': 'spire',
+          'app.kubernetes.io/managed-by': 'spire-constructs',
+        },
+      },
+    }),
+  );
+}
