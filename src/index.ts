@@ -8,3 +8,4 @@ export * from './agent/spire-agent';
 export * from './csi/workload-api';
 export * from './csi/spiffe-csi-driver';
 export * from './stack/spire-stack';
+export * from './identity';

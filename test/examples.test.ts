@@ -11,6 +11,8 @@ export function synthExample(name: string): Record<string, KubeObject[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(path.join(EXAMPLES, name, 'main')) as { buildApp(app?: App): App };
   const app = mod.buildApp(Testing.app());
+  // Run the app's validations (cross-identity checks) like `cdk8s synth` does.
+  app.synthYaml();
   return Object.fromEntries(app.charts.map((c) => [c.node.id, c.toJson() as KubeObject[]]));
 }
 

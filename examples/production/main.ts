@@ -2,16 +2,18 @@
  * Production example: trust domain prod.example.com, 3 SPIRE server replicas on a 3-instance
  * CloudNativePG PostgreSQL cluster (verify-full TLS), Vault upstream authority with Kubernetes
  * auth, controller manager, the agent on every node with kubelet verification, and the SPIFFE
- * CSI driver.
+ * CSI driver; the payments services each bound to their own tight identity.
  *
  * `cdk8s synth` here, or `npm run synth` at the repository root (writes dist/production/).
  */
 import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { PaymentsApp } from './payments';
 import { PostgresDatabase, SpireStack, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
 
 export class ProductionChart extends Chart {
   public readonly spire: SpireStack;
+  public readonly payments: PaymentsApp;
 
   public constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -30,6 +32,7 @@ export class ProductionChart extends Chart {
         caSubject: { country: ['DE'], organization: ['Example Corp'], commonName: 'prod.example.com SPIRE' },
       },
     });
+    this.payments = new PaymentsApp(this, 'payments', this.spire.server);
   }
 }
 

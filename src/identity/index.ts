@@ -1,0 +1,4 @@
+export * from './spiffe-id-scheme';
+export * from './federated-trust-domain';
+export * from './workload-identity';
+export * from './static-identity';

@@ -1,0 +1,330 @@
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import * as plus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { WorkloadApi } from '../csi/workload-api';
+import { invalidProp } from '../errors';
+import { checkDnsName } from './dns-name';
+import { FederatedTrustDomain } from './federated-trust-domain';
+import { isReason } from './reason';
+import { identitiesOf, RegisteredIdentity, selectorsOverlap } from './registry';
+import { SpiffeIdScheme } from './spiffe-id-scheme';
+import { ClusterSpiffeid } from '../imports/spire.spiffe.io';
+import { clusterScoped } from '../k8s/cluster-scoped';
+import { SpireServer } from '../server/spire-server';
+import { compareDurations, renderGoDuration } from '../spiffe/duration';
+import { SpiffeId } from '../spiffe/spiffe-id';
+
+/** Matches any namespace or any service account: loose, needs `allowBroadSelector`. */
+export const ANY = '*';
+
+/** Properties of {@link WorkloadIdentity}. */
+export interface WorkloadIdentityProps {
+  /** The SPIRE server that issues the identity (its trust domain and controller-manager class). */
+  readonly server: SpireServer;
+  /** The workload's namespace (pinned by `kubernetes.io/metadata.name` and `k8s:ns`). `ANY` is loose. */
+  readonly namespace: string;
+  /** The workload's service account (pinned by `k8s:sa`). `ANY` is loose. */
+  readonly serviceAccount: string;
+  /**
+   * Pod labels to pin in addition (podSelector and `k8s:pod-label` selectors).
+   * @default - none
+   */
+  readonly podLabels?: Record<string, string>;
+  /**
+   * Container name to pin (`k8s:container-name`).
+   * @default - any container of the pod
+   */
+  readonly containerName?: string;
+  /**
+   * How the SPIFFE ID is named.
+   * @default SpiffeIdScheme.namespaceServiceAccount() (`/ns/<ns>/sa/<sa>`)
+   */
+  readonly idScheme?: SpiffeIdScheme;
+  /**
+   * X509-SVID lifetime; above 1h only with `longTtlReason`.
+   * @default Duration.hours(1)
+   */
+  readonly x509SvidTtl?: Duration;
+  /**
+   * Why this identity needs an X509-SVID lifetime above 1h (at least 10 characters; shown in the report).
+   * @default - none: lifetimes above 1h are refused
+   */
+  readonly longTtlReason?: string;
+  /**
+   * JWT-SVID lifetime.
+   * @default Duration.minutes(5)
+   */
+  readonly jwtSvidTtl?: Duration;
+  /**
+   * DNS names put into the X509-SVID.
+   * @default - none
+   */
+  readonly dnsNames?: string[];
+  /**
+   * Federated trust domains whose bundles the workload receives.
+   * @default - none
+   */
+  readonly federatesWith?: FederatedTrustDomain[];
+  /**
+   * Why this workload may use the SPIRE admin API (at least 10 characters). Sets `admin: true`.
+   * @default - not an admin
+   */
+  readonly adminReason?: string;
+  /**
+   * Why this workload is a downstream SPIRE server (at least 10 characters). Sets `downstream: true`.
+   * @default - not downstream
+   */
+  readonly downstreamReason?: string;
+  /**
+   * Why loose selection (`ANY` namespace or service account) is acceptable (at least 10
+   * characters; shown in the report). Required for loose selection.
+   * @default - loose selection refused
+   */
+  readonly allowBroadSelector?: string;
+  /**
+   * Name of the ClusterSPIFFEID.
+   * @default '<namespace>-<serviceAccount>' (`all` for ANY)
+   */
+  readonly name?: string;
+}
+
+/**
+ * A workload identity with tight selectors: a SPIFFE ID bound to one namespace **and** one
+ * service account, rendered as a `ClusterSPIFFEID` for the server's controller manager. The
+ * primary child (`Resource`) is the ClusterSPIFFEID.
+ */
+export class WorkloadIdentity extends Construct {
+  /** The SPIFFE ID. */
+  public readonly spiffeId: SpiffeId;
+  /** Namespace pinned (or `ANY`). */
+  public readonly namespace: string;
+  /** Service account pinned (or `ANY`). */
+  public readonly serviceAccount: string;
+  /** Pod labels pinned. */
+  public readonly podLabels: Record<string, string>;
+  /** Container name pinned, if any. */
+  public readonly containerName?: string;
+  /** X509-SVID lifetime. */
+  public readonly x509SvidTtl: Duration;
+  /** JWT-SVID lifetime. */
+  public readonly jwtSvidTtl: Duration;
+  /** DNS names. */
+  public readonly dnsNames: string[];
+  /** Federated trust domains. */
+  public readonly federatesWith: FederatedTrustDomain[];
+  /** The server. */
+  public readonly server: SpireServer;
+  /** Written exceptions (shown in the identity report). */
+  public readonly exceptions: Record<string, string>;
+  /** The ClusterSPIFFEID. */
+  public readonly resource: ClusterSpiffeid;
+
+  public constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
+    super(scope, id);
+    if (!(props.server instanceof SpireServer)) {
+      throw invalidProp('server', props.server, 'Give the SpireServer that issues this identity.');
+    }
+    this.server = props.server;
+    this.namespace = checkName(props.namespace, 'namespace');
+    this.serviceAccount = checkName(props.serviceAccount, 'serviceAccount');
+    this.podLabels = { ...(props.podLabels ?? {}) };
+    for (const [k, v] of Object.entries(this.podLabels)) {
+      if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(k) || !/^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/.test(v)) {
+        throw invalidProp('podLabels', `${k}=${v}`, 'Use Kubernetes label keys and values.');
+      }
+    }
+    this.containerName = props.containerName === undefined ? undefined : checkName(props.containerName, 'containerName');
+    this.exceptions = {};
+
+    const loose = this.namespace === ANY || this.serviceAccount === ANY;
+    if (loose) {
+      const which = this.namespace === ANY ? (this.serviceAccount === ANY ? 'every namespace and service account' : 'every namespace') : 'a whole namespace';
+      if (!isReason(props.allowBroadSelector)) {
+        throw invalidProp(
+          this.namespace === ANY ? 'namespace' : 'serviceAccount',
+          ANY,
+          `This selects ${which}: the wrong workload could pick up this identity. Pin a namespace and a service account, or give 'allowBroadSelector' a written reason (at least 10 characters).`,
+        );
+      }
+      this.exceptions.broadSelector = props.allowBroadSelector!;
+    } else if (props.allowBroadSelector !== undefined) {
+      throw invalidProp('allowBroadSelector', props.allowBroadSelector, 'The selector is already tight (namespace and service account pinned); remove the exception.');
+    }
+
+    const scheme = props.idScheme ?? SpiffeIdScheme.namespaceServiceAccount();
+    if (loose && !(props.idScheme && props.idScheme.kind === 'fixed')) {
+      throw invalidProp('idScheme', scheme.kind, "Loose selection needs SpiffeIdScheme.fixedPath('/...'): the ID cannot name a namespace or service account that is not pinned.");
+    }
+    this.spiffeId = scheme.idFor({
+      trustDomain: this.server.trustDomain,
+      namespace: this.namespace,
+      serviceAccount: this.serviceAccount,
+      clusterName: this.server.clusterName,
+    });
+
+    this.x509SvidTtl = props.x509SvidTtl ?? Duration.hours(1);
+    if (this.x509SvidTtl.toSeconds() < 60 || !Number.isInteger(this.x509SvidTtl.toMilliseconds() / 1000)) {
+      throw invalidProp('x509SvidTtl', renderGoDuration(this.x509SvidTtl), 'Use whole seconds, at least 1m.');
+    }
+    if (compareDurations(this.x509SvidTtl, Duration.hours(1)) > 0) {
+      if (!isReason(props.longTtlReason)) {
+        throw invalidProp(
+          'x509SvidTtl',
+          renderGoDuration(this.x509SvidTtl),
+          "X509-SVIDs live at most 1h, so a stolen one is useless soon. Give 'longTtlReason' a written reason (at least 10 characters) to go above.",
+        );
+      }
+      this.exceptions.longTtl = props.longTtlReason!;
+    }
+    this.jwtSvidTtl = props.jwtSvidTtl ?? Duration.minutes(5);
+    if (this.jwtSvidTtl.toSeconds() < 1 || compareDurations(this.jwtSvidTtl, Duration.hours(1)) > 0) {
+      throw invalidProp('jwtSvidTtl', renderGoDuration(this.jwtSvidTtl), 'Use between 1s and 1h (JWT-SVIDs are bearer tokens: keep them short).');
+    }
+    this.dnsNames = (props.dnsNames ?? []).map((d) => checkDnsName(d, 'dnsNames'));
+    this.federatesWith = [...(props.federatesWith ?? [])];
+    for (const f of this.federatesWith) {
+      if (!(f instanceof FederatedTrustDomain) || f.server !== this.server) {
+        throw invalidProp('federatesWith', f instanceof FederatedTrustDomain ? f.trustDomain.name : f, 'List FederatedTrustDomains of the same server.');
+      }
+    }
+    for (const [prop, reason] of [['adminReason', props.adminReason], ['downstreamReason', props.downstreamReason]] as const) {
+      if (reason !== undefined) {
+        if (!isReason(reason)) {
+          throw invalidProp(prop, reason, 'Give a written reason of at least 10 characters.');
+        }
+        this.exceptions[prop === 'adminReason' ? 'admin' : 'downstream'] = reason;
+      }
+    }
+
+    const name = props.name ?? `${this.namespace === ANY ? 'all' : this.namespace}-${this.serviceAccount === ANY ? 'all' : this.serviceAccount}`;
+    const selectors = [
+      ...(this.namespace !== ANY ? [`k8s:ns:${this.namespace}`] : []),
+      ...(this.serviceAccount !== ANY ? [`k8s:sa:${this.serviceAccount}`] : []),
+      ...Object.entries(this.podLabels)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `k8s:pod-label:${k}:${v}`),
+      ...(this.containerName ? [`k8s:container-name:${this.containerName}`] : []),
+    ];
+    this.resource = clusterScoped(
+      new ClusterSpiffeid(this, 'Resource', {
+        metadata: { name: checkName(name, 'name') },
+        spec: {
+          className: this.server.className,
+          spiffeIdTemplate: this.spiffeId.uri,
+          namespaceSelector: this.namespace !== ANY ? { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } } : undefined,
+          podSelector: Object.keys(this.podLabels).length > 0 ? { matchLabels: { ...this.podLabels } } : undefined,
+          workloadSelectorTemplates: selectors.length > 0 ? selectors : undefined,
+          ttl: renderGoDuration(this.x509SvidTtl),
+          jwtTtl: renderGoDuration(this.jwtSvidTtl),
+          dnsNameTemplates: this.dnsNames.length > 0 ? [...this.dnsNames] : undefined,
+          federatesWith: this.federatesWith.length > 0 ? this.federatesWith.map((f) => f.trustDomain.name) : undefined,
+          admin: props.adminReason !== undefined ? true : undefined,
+          downstream: props.downstreamReason !== undefined ? true : undefined,
+          hint: name,
+        },
+      }),
+    );
+
+    const registered: RegisteredIdentity = {
+      construct: this,
+      spiffeId: this.spiffeId.uri,
+      namespace: this.namespace,
+      serviceAccount: this.serviceAccount,
+      podLabels: this.podLabels,
+      containerName: this.containerName,
+      className: this.server.className,
+      kind: 'workload',
+    };
+    const registry = identitiesOf(this);
+    registry.push(registered);
+    this.node.addValidation({ validate: () => crossAppProblems(registered, registry) });
+    if (!this.server.controllerManagerEnabled) {
+      this.node.addValidation({
+        validate: () => [`WorkloadIdentity '${this.node.path}' is a ClusterSPIFFEID, but server '${this.server.node.path}' runs no controller manager to register it.`],
+      });
+    }
+  }
+
+  /** True when selection is loose (`ANY` namespace or service account). */
+  public get isBroad(): boolean {
+    return this.namespace === ANY || this.serviceAccount === ANY;
+  }
+
+  /**
+   * Binds a cdk8s-plus Deployment, StatefulSet or DaemonSet to this identity: the workload runs
+   * as the identity's service account (set if it has none, refused if it has another), in the
+   * identity's namespace, with the pinned pod labels, and gets the Workload API (CSI volume,
+   * mount, `SPIFFE_ENDPOINT_SOCKET`). The running pod gets exactly the declared identity.
+   */
+  public bind(workload: plus.Deployment | plus.StatefulSet | plus.DaemonSet): void {
+    if (this.isBroad) {
+      throw new Error(`WorkloadIdentity '${this.node.path}' selects broadly (ANY); bind workloads only to identities that pin a namespace and a service account.`);
+    }
+    const apiObject = ApiObject.of(workload);
+    const ns = apiObject.metadata.namespace;
+    if (ns !== this.namespace) {
+      throw invalidProp(
+        'workload namespace',
+        ns,
+        `Workload '${workload.node.path}' must run in namespace "${this.namespace}" (the identity's); set metadata.namespace on it or its Chart.`,
+      );
+    }
+    const sa = workload.serviceAccount?.name;
+    if (sa === undefined) {
+      apiObject.addJsonPatch(JsonPatch.add('/spec/template/spec/serviceAccountName', this.serviceAccount));
+    } else if (sa !== this.serviceAccount) {
+      throw invalidProp(
+        'workload serviceAccount',
+        sa,
+        `Workload '${workload.node.path}' runs as service account "${sa}", but identity '${this.node.path}' is for "${this.serviceAccount}".`,
+      );
+    }
+    for (const [k, v] of Object.entries(this.podLabels)) {
+      const existing = workload.podMetadata.getLabel(k);
+      if (existing !== undefined && existing !== v) {
+        throw invalidProp('workload pod label', `${k}=${existing}`, `Identity '${this.node.path}' pins ${k}=${v}.`);
+      }
+      workload.podMetadata.addLabel(k, v);
+    }
+    if (this.containerName && !workload.containers.some((c) => c.name === this.containerName)) {
+      throw invalidProp('workload containers', workload.containers.map((c) => c.name), `Identity '${this.node.path}' pins container "${this.containerName}".`);
+    }
+    WorkloadApi.mount(workload, {
+      containers: this.containerName ? workload.containers.filter((c) => c.name === this.containerName) : undefined,
+    });
+    boundWorkloads.set(workload, this);
+  }
+}
+
+const boundWorkloads = new WeakMap<Construct, WorkloadIdentity>();
+
+/** The identity a workload was bound to, if any. @internal */
+export function identityOfWorkload(workload: Construct): WorkloadIdentity | undefined {
+  return boundWorkloads.get(workload);
+}
+
+function crossAppProblems(me: RegisteredIdentity, all: RegisteredIdentity[]): string[] {
+  const problems: string[] = [];
+  const mine = all.indexOf(me);
+  for (const other of all.slice(0, mine)) {
+    if (other.spiffeId === me.spiffeId) {
+      problems.push(`SPIFFE ID ${me.spiffeId} is declared twice: by '${other.construct.node.path}' and '${me.construct.node.path}'. Each identity needs its own ID.`);
+    } else if (selectorsOverlap(other, me)) {
+      problems.push(
+        `Identities '${other.construct.node.path}' (${other.spiffeId}) and '${me.construct.node.path}' (${me.spiffeId}) can select the same pod ` +
+          `(namespace ${other.namespace}/${me.namespace}, service account ${other.serviceAccount}/${me.serviceAccount}); pin a different namespace, service account, pod label or container.`,
+      );
+    }
+  }
+  return problems;
+}
+
+function checkName(value: string, prop: string): string {
+  if (value === ANY && (prop === 'namespace' || prop === 'serviceAccount')) {
+    return value;
+  }
+  if (typeof value !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 63) {
+    throw invalidProp(prop, value, 'Use a Kubernetes name: lowercase letters, digits and "-", at most 63 characters.');
+  }
+  return value;
+}
