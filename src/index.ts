@@ -9,3 +9,4 @@ export * from './csi/workload-api';
 export * from './csi/spiffe-csi-driver';
 export * from './stack/spire-stack';
 export * from './identity';
+export * from './mesh';

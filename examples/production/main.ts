@@ -2,18 +2,21 @@
  * Production example: trust domain prod.example.com, 3 SPIRE server replicas on a 3-instance
  * CloudNativePG PostgreSQL cluster (verify-full TLS), Vault upstream authority with Kubernetes
  * auth, controller manager, the agent on every node with kubelet verification, and the SPIFFE
- * CSI driver; the payments services each bound to their own tight identity.
+ * CSI driver; the payments services each bound to their own tight identity, and who may call
+ * whom enforced by Istio (stage ENFORCE).
  *
  * `cdk8s synth` here, or `npm run synth` at the repository root (writes dist/production/).
  */
 import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PaymentsApp } from './payments';
-import { PostgresDatabase, SpireStack, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { paymentsPolicy } from './policy';
+import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
 
 export class ProductionChart extends Chart {
   public readonly spire: SpireStack;
   public readonly payments: PaymentsApp;
+  public readonly policy: MeshPolicy;
 
   public constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -33,6 +36,8 @@ export class ProductionChart extends Chart {
       },
     });
     this.payments = new PaymentsApp(this, 'payments', this.spire.server);
+    // Istio with SPIRE as CA, deny-by-default enforced.
+    this.policy = paymentsPolicy(this, 'payments-policy', this.payments, Mesh.istio(), RolloutStage.ENFORCE);
   }
 }
 

@@ -118,6 +118,8 @@ export class WorkloadIdentity extends Construct {
   public readonly exceptions: Record<string, string>;
   /** The ClusterSPIFFEID. */
   public readonly resource: ClusterSpiffeid;
+  /** Workloads bound with {@link bind}. */
+  public readonly boundWorkloads: Array<plus.Deployment | plus.StatefulSet | plus.DaemonSet> = [];
 
   public constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
     super(scope, id);
@@ -293,6 +295,33 @@ export class WorkloadIdentity extends Construct {
       containers: this.containerName ? workload.containers.filter((c) => c.name === this.containerName) : undefined,
     });
     boundWorkloads.set(workload, this);
+    this.boundWorkloads.push(workload);
+  }
+
+  /**
+   * Labels that select this identity's pods: the pinned pod labels, or else the pod labels of
+   * the bound workloads (all must share them). Empty when neither is known.
+   */
+  public podSelectorLabels(): Record<string, string> {
+    if (Object.keys(this.podLabels).length > 0) {
+      return { ...this.podLabels };
+    }
+    if (this.boundWorkloads.length !== 1) {
+      return {};
+    }
+    const labels = (this.boundWorkloads[0].podMetadata.toJson() as { labels?: Record<string, string> }).labels ?? {};
+    return { ...labels };
+  }
+
+  /** Container ports of the bound workloads (sorted, unique). */
+  public workloadPorts(): number[] {
+    const ports = new Set<number>();
+    for (const w of this.boundWorkloads) {
+      for (const c of w.containers) {
+        for (const p of c.ports) ports.add(p.number);
+      }
+    }
+    return [...ports].sort((a, b) => a - b);
   }
 }
 

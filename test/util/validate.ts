@@ -66,7 +66,9 @@ function loadCrdSchemas(): Map<string, Schema> {
         const schema = JSON.parse(JSON.stringify(v.schema.openAPIV3Schema)) as Schema;
         strictify(schema);
         // apiVersion/kind/metadata are checked by the API server itself.
-        const props = schema.properties as Schema;
+        const props = (schema.properties ??= {}) as Schema;
+        props.apiVersion = { type: 'string' };
+        props.kind = { type: 'string' };
         props.metadata = { type: 'object' };
         map.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, schema);
       }

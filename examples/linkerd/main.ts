@@ -1,0 +1,42 @@
+/**
+ * The production payments scenario on Linkerd instead of Istio: the same identities and the
+ * same rules, rendered as Servers, HTTPRoutes, MeshTLSAuthentications and AuthorizationPolicies.
+ *
+ * `cdk8s synth` here, or `npm run synth` at the repository root (writes dist/linkerd/).
+ */
+import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { PaymentsApp } from '../production/payments';
+import { paymentsPolicy } from '../production/policy';
+
+export class LinkerdChart extends Chart {
+  public readonly spire: SpireStack;
+  public readonly payments: PaymentsApp;
+  public readonly policy: MeshPolicy;
+
+  public constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.spire = new SpireStack(this, 'spire', {
+      trustDomain: TrustDomain.of('prod.example.com'),
+      clusterName: 'prod-eu-1',
+      database: PostgresDatabase.cloudNativePg(),
+      upstreamAuthority: UpstreamAuthority.vault({
+        vaultAddr: 'https://vault.vault.svc:8200',
+        caCert: { name: 'vault-ca', key: 'ca.crt' },
+        auth: VaultAuth.kubernetes({ role: 'spire-server' }),
+      }),
+    });
+    this.payments = new PaymentsApp(this, 'payments', this.spire.server);
+    this.policy = paymentsPolicy(this, 'payments-policy', this.payments, Mesh.linkerd(), RolloutStage.ENFORCE);
+  }
+}
+
+export function buildApp(app: App = new App()): App {
+  new LinkerdChart(app, 'linkerd');
+  return app;
+}
+
+if (require.main === module) {
+  buildApp().synth();
+}

@@ -1,0 +1,3 @@
+export * from './mesh';
+export * from './intent';
+export * from './mesh-policy';

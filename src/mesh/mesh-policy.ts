@@ -1,0 +1,289 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { invalidProp } from '../errors';
+import { renderAllowlist } from './allowlist';
+import { AllowRule, CalleeView, MeshCaller } from './intent';
+import { istioAllow, istioCalleeHealth, istioNamespaceBaseline } from './istio';
+import { linkerdAccessPolicy, linkerdAllow, linkerdServer } from './linkerd';
+import { Mesh, MeshKind, RolloutStage } from './mesh';
+import { allowIngress, defaultDenyIngress } from './network-policy';
+import { identitiesOf } from '../identity/registry';
+import { WorkloadIdentity } from '../identity/workload-identity';
+import { SpiffeId } from '../spiffe/spiffe-id';
+
+/** Options of {@link MeshPolicy.allow}. */
+export interface AllowOptions {
+  /**
+   * HTTP methods allowed (uppercase).
+   * @default - any method
+   */
+  readonly methods?: string[];
+  /**
+   * HTTP paths allowed: exact (`/api/payments/charge`) or prefix (`/api/*`).
+   * @default - any path
+   */
+  readonly paths?: string[];
+  /**
+   * Callee ports.
+   * @default - every container port of the callee's bound workload
+   */
+  readonly ports?: number[];
+}
+
+/** Properties of {@link MeshPolicy}. */
+export interface MeshPolicyProps {
+  /** The mesh that enforces the policy. */
+  readonly mesh: Mesh;
+  /** The rollout stage of every callee namespace. */
+  readonly stage: RolloutStage;
+  /**
+   * Per-namespace stages overriding `stage`.
+   * @default - none
+   */
+  readonly namespaceStages?: Record<string, RolloutStage>;
+  /**
+   * Paths of every callee open without identity (kubelet probes carry none).
+   * @default ['/health', '/ready']
+   */
+  readonly unauthenticatedPaths?: string[];
+  /**
+   * Render Kubernetes NetworkPolicies (at stage ENFORCE) as the L3/L4 backstop.
+   * @default true
+   */
+  readonly networkPolicies?: boolean;
+  /**
+   * Render the in-app allowlist ConfigMap per callee (`<callee>-allowed-callers`).
+   * @default true
+   */
+  readonly allowlistConfigMaps?: boolean;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
+/**
+ * Who may call whom, by SPIFFE ID. Default deny per callee namespace: everything not allowed is
+ * refused once the namespace reaches {@link RolloutStage.ENFORCE}. Rendered for Istio or
+ * Linkerd, plus Kubernetes NetworkPolicy and an in-app allowlist.
+ */
+export class MeshPolicy extends Construct {
+  /**
+   * A caller from a federated trust domain (its workloads are not declared in this app).
+   */
+  public static foreignCaller(spiffeId: SpiffeId): MeshCaller {
+    if (!(spiffeId instanceof SpiffeId) || !spiffeId.isWorkloadId) {
+      throw invalidProp('foreignCaller', spiffeId instanceof SpiffeId ? spiffeId.uri : spiffeId, 'Use the exact SPIFFE ID of a workload in a federated trust domain.');
+    }
+    return { spiffeId };
+  }
+
+  /** The mesh. */
+  public readonly mesh: Mesh;
+  private readonly props: MeshPolicyProps;
+  private readonly rules: AllowRule[] = [];
+  private readonly healthPaths: string[];
+  private readonly calleeNames = new Map<string, WorkloadIdentity>();
+  private readonly namespaces = new Set<string>();
+  private readonly views = new Map<WorkloadIdentity, CalleeView>();
+  private readonly servers = new Set<string>();
+
+  public constructor(scope: Construct, id: string, props: MeshPolicyProps) {
+    super(scope, id);
+    if (!(props.mesh instanceof Mesh)) {
+      throw invalidProp('mesh', props.mesh, 'Use Mesh.istio() or Mesh.linkerd().');
+    }
+    checkStage(props.stage, 'stage');
+    for (const [ns, st] of Object.entries(props.namespaceStages ?? {})) {
+      checkStage(st, `namespaceStages.${ns}`);
+    }
+    this.props = props;
+    this.mesh = props.mesh;
+    this.healthPaths = [...(props.unauthenticatedPaths ?? ['/health', '/ready'])];
+    for (const p of this.healthPaths) {
+      if (!/^\/[A-Za-z0-9._~\-/]*$/.test(p)) {
+        throw invalidProp('unauthenticatedPaths', p, 'Use exact HTTP paths starting with "/" (no wildcards: an open prefix would expose the API).');
+      }
+    }
+  }
+
+  /** The stage of a namespace. */
+  public stageOf(namespace: string): RolloutStage {
+    return this.props.namespaceStages?.[namespace] ?? this.props.stage;
+  }
+
+  /** The declared allows (caller, callee, methods, paths, ports), in declaration order. */
+  public get allows(): ReadonlyArray<AllowRule> {
+    return this.rules;
+  }
+
+  /**
+   * Allows `caller` to call `callee` (with the given methods, paths and ports). Everything not
+   * allowed is refused once the callee's namespace is at {@link RolloutStage.ENFORCE}.
+   */
+  public allow(caller: WorkloadIdentity | MeshCaller, callee: WorkloadIdentity, options: AllowOptions = {}): void {
+    if (!(callee instanceof WorkloadIdentity)) {
+      throw invalidProp('callee', callee, 'The callee must be a declared WorkloadIdentity.');
+    }
+    const from: MeshCaller = caller instanceof WorkloadIdentity ? { spiffeId: caller.spiffeId, identity: caller } : caller;
+    if (!from || !(from.spiffeId instanceof SpiffeId)) {
+      throw invalidProp('caller', caller, 'The caller must be a declared WorkloadIdentity or MeshPolicy.foreignCaller(spiffeId).');
+    }
+    for (const id of [from.identity, callee]) {
+      if (id?.isBroad) {
+        throw invalidProp(id === callee ? 'callee' : 'caller', id.spiffeId.uri, 'Broad identities (ANY namespace or service account) cannot be pinned in a policy.');
+      }
+    }
+    if (from.spiffeId.equals(callee.spiffeId)) {
+      throw invalidProp('caller', from.spiffeId.uri, 'A workload calling itself needs no policy.');
+    }
+    if (!from.identity) {
+      const td = from.spiffeId.trustDomain;
+      if (td.equals(callee.server.trustDomain)) {
+        throw invalidProp('caller', from.spiffeId.uri, 'A caller in the local trust domain must be a declared WorkloadIdentity.');
+      }
+      if (!callee.federatesWith.some((f) => f.trustDomain.equals(td))) {
+        throw invalidProp(
+          'caller',
+          from.spiffeId.uri,
+          `Callee '${callee.node.path}' does not federate with trust domain "${td.name}", so it cannot verify this caller; add the FederatedTrustDomain to its 'federatesWith'.`,
+        );
+      }
+    }
+    if (this.mesh.kind === MeshKind.ISTIO) {
+      for (const id of [callee, from.identity]) {
+        if (id && (id.spiffeId.segments.length !== 4 || id.spiffeId.segments[0] !== 'ns' || id.spiffeId.segments[2] !== 'sa')) {
+          throw invalidProp('idScheme', id.spiffeId.uri, 'Istio with SPIRE requires SPIFFE IDs of the form spiffe://<td>/ns/<ns>/sa/<sa> (SpiffeIdScheme.namespaceServiceAccount()).');
+        }
+      }
+    }
+    const methods = checkList(options.methods, 'methods', (m) => METHODS.includes(m), `Use uppercase HTTP methods: ${METHODS.join(', ')}.`);
+    const paths = checkList(
+      options.paths,
+      'paths',
+      (p) => /^\/[A-Za-z0-9._~\-/{}]*\*?$/.test(p) && p !== '/*',
+      'Use HTTP paths starting with "/", exact or with one trailing "*" (not "/*": omit paths to allow any).',
+    );
+    const labels = callee.podSelectorLabels();
+    if (Object.keys(labels).length === 0) {
+      throw invalidProp('callee', callee.spiffeId.uri, `Callee '${callee.node.path}' has no pod selector: bind() exactly one workload to it or pin 'podLabels'.`);
+    }
+    const workloadPorts = callee.workloadPorts();
+    const ports = options.ports ?? workloadPorts;
+    if (ports.length === 0) {
+      throw invalidProp('ports', ports, `Callee '${callee.node.path}' exposes no container port; give 'ports'.`);
+    }
+    for (const p of ports) {
+      if (!Number.isInteger(p) || p < 1 || p > 65535) {
+        throw invalidProp('ports', p, 'Use TCP ports between 1 and 65535.');
+      }
+      if (workloadPorts.length > 0 && !workloadPorts.includes(p)) {
+        throw invalidProp('ports', p, `Callee '${callee.node.path}' exposes ${workloadPorts.join(', ')}.`);
+      }
+    }
+    const name = callee.serviceAccount;
+    const known = this.calleeNames.get(`${callee.namespace}/${name}`);
+    if (known && known !== callee) {
+      throw invalidProp('callee', callee.spiffeId.uri, `Two callees in namespace ${callee.namespace} share service account "${name}" ('${known.node.path}'); one policy name per service account.`);
+    }
+    this.calleeNames.set(`${callee.namespace}/${name}`, callee);
+    const rule: AllowRule = { caller: from, callee, methods, paths, ports: [...new Set(ports)].sort((a, b) => a - b) };
+    this.rules.push(rule);
+    this.render(rule);
+
+  }
+
+  /** The declared allows of one callee. */
+  public allowsTo(callee: WorkloadIdentity): AllowRule[] {
+    return this.rules.filter((r) => r.callee === callee);
+  }
+
+  private emit(obj: Record<string, unknown>): void {
+    const { apiVersion, kind, metadata, ...rest } = obj as { apiVersion: string; kind: string; metadata: { name: string; namespace: string } };
+    new ApiObject(this, `${kind}.${metadata.namespace}.${metadata.name}`, { apiVersion, kind, metadata, ...rest });
+  }
+
+  /** Renders the objects a new allow needs: namespace baseline, callee objects, the rule itself. */
+  private render(rule: AllowRule): void {
+    const callee = rule.callee;
+    const ns = callee.namespace;
+    const stage = this.stageOf(ns);
+    const enforce = stage === RolloutStage.ENFORCE;
+    const networkPolicies = (this.props.networkPolicies ?? true) && enforce;
+    if (!this.namespaces.has(ns)) {
+      this.namespaces.add(ns);
+      if (this.mesh.kind === MeshKind.ISTIO) {
+        istioNamespaceBaseline(ns, stage).forEach((o) => this.emit(o));
+      }
+      if (networkPolicies) {
+        this.emit(defaultDenyIngress(ns));
+      }
+      if (this.mesh.kind === MeshKind.LINKERD) {
+        // The namespace baseline: every workload bound to an identity in the namespace gets the
+        // default inbound policy of the stage (the policy controller reads it from pods).
+        for (const registered of identitiesOf(this)) {
+          const identity = registered.construct;
+          if (identity instanceof WorkloadIdentity && identity.namespace === ns) {
+            for (const w of identity.boundWorkloads) {
+              w.podMetadata.addAnnotation('config.linkerd.io/default-inbound-policy', linkerdAccessPolicy(stage));
+            }
+          }
+        }
+      }
+    }
+    let view = this.views.get(callee);
+    if (!view) {
+      view = { identity: callee, name: callee.serviceAccount, namespace: ns, labels: callee.podSelectorLabels() };
+      this.views.set(callee, view);
+      if (this.mesh.kind === MeshKind.ISTIO) {
+        const health = istioCalleeHealth(view, stage, this.healthPaths, callee.workloadPorts().length > 0 ? callee.workloadPorts() : rule.ports);
+        if (health) this.emit(health);
+      }
+      if (this.props.allowlistConfigMaps ?? true) {
+        const v = view;
+        this.emit({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `${view.name}-allowed-callers`, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'spire-constructs' } },
+          data: {
+            'allowed-callers.json': Lazy.any({ produce: () => JSON.stringify(renderAllowlist(v, this.allowsTo(callee), this.healthPaths), undefined, 2) + '\n' }),
+          },
+        });
+      }
+    }
+    const index = this.allowsTo(callee).length - 1;
+    if (this.mesh.kind === MeshKind.ISTIO) {
+      this.emit(istioAllow(view, rule, index, stage));
+    } else {
+      for (const port of rule.ports) {
+        const key = `${ns}/${view.name}/${port}`;
+        if (!this.servers.has(key)) {
+          this.servers.add(key);
+          linkerdServer(view, port, stage, this.healthPaths, this.mesh.probeNetworks).forEach((o) => this.emit(o));
+        }
+        linkerdAllow(view, rule, index, port).forEach((o) => this.emit(o));
+      }
+    }
+    if (networkPolicies) {
+      const np = allowIngress(view, rule, index, this.mesh.dataPlanePorts);
+      if (np) this.emit(np);
+    }
+  }
+}
+
+function checkStage(stage: RolloutStage, prop: string): void {
+  if (!Object.values(RolloutStage).includes(stage)) {
+    throw invalidProp(prop, stage, `Use one of ${Object.values(RolloutStage).join(', ')}.`);
+  }
+}
+
+function checkList(values: string[] | undefined, prop: string, ok: (v: string) => boolean, allowed: string): string[] | undefined {
+  if (values === undefined) return undefined;
+  if (!Array.isArray(values) || values.length === 0) {
+    throw invalidProp(prop, values, `An empty list would match nothing or, in some meshes, everything; omit '${prop}' to allow any, or list values. ${allowed}`);
+  }
+  for (const v of values) {
+    if (typeof v !== 'string' || !ok(v) || v.includes('*') && v.indexOf('*') !== v.length - 1) {
+      throw invalidProp(prop, v, allowed);
+    }
+  }
+  return [...new Set(values)];
+}

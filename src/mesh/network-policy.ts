@@ -1,0 +1,48 @@
+import { AllowRule, CalleeView } from './intent';
+
+type Obj = Record<string, unknown>;
+
+/** Default-deny ingress for a callee namespace. @internal */
+export function defaultDenyIngress(namespace: string): Obj {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'default-deny-ingress', namespace },
+    spec: { podSelector: {}, policyTypes: ['Ingress'] },
+  };
+}
+
+/**
+ * One declared allow as L3/L4 segmentation: ingress to the callee's pods from the caller's pods
+ * (namespace and pod labels; NetworkPolicy cannot express service accounts) on the callee ports
+ * plus the mesh's data-plane ports. Federated callers arrive through gateways and are not
+ * expressible here: `undefined`.
+ *
+ * @internal
+ */
+export function allowIngress(callee: CalleeView, rule: AllowRule, index: number, dataPlanePorts: number[]): Obj | undefined {
+  const identity = rule.caller.identity;
+  if (!identity) return undefined;
+  const labels = identity.podSelectorLabels();
+  const ports = [...new Set([...rule.ports, ...dataPlanePorts])].sort((a, b) => a - b);
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: `${callee.name}-allow-${index}`, namespace: callee.namespace },
+    spec: {
+      podSelector: { matchLabels: { ...callee.labels } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': identity.namespace } },
+              ...(Object.keys(labels).length > 0 ? { podSelector: { matchLabels: labels } } : {}),
+            },
+          ],
+          ports: ports.map((port) => ({ protocol: 'TCP', port })),
+        },
+      ],
+    },
+  };
+}
