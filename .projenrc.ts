@@ -46,9 +46,9 @@ const project = new typescript.TypeScriptProject({
     'ajv@^8.17.0',
     // 5.x is ESM-only; 4.5.1 loads in CommonJS jest.
     'kubernetes-models@4.5.1',
-    'yaml@^2.9.0',
   ],
-  deps: [],
+  // Reading manifests in the CLI (multi-document YAML with error reporting).
+  deps: ['yaml@^2.9.0'],
 
   tsconfig: {
     compilerOptions: {
@@ -72,6 +72,8 @@ const project = new typescript.TypeScriptProject({
 
   gitignore: ['/dist/', '/.cache/', '/test-reports/', '/coverage/', '*.tsbuildinfo'],
 });
+
+project.package.addBin({ 'spire-constructs': 'lib/cli/main.js' });
 
 // Two entry points: the cdk8s constructs and (later) the Pulumi components.
 project.package.addField('exports', {
@@ -138,6 +140,14 @@ const checkGenerated = project.addTask('check:generated', {
   exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/docgen.ts --check',
 });
 project.testTask.spawn(checkGenerated);
+
+// RULES.md from the checklist rules' metadata; CI fails when it is stale.
+const rulesgen = project.addTask('rulesgen', {
+  description: 'Generate RULES.md from the checklist rule metadata',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/rulesgen.ts',
+});
+project.postCompileTask.spawn(rulesgen);
+project.testTask.exec('ts-node --transpile-only --project test/tsconfig.json scripts/rulesgen.ts --check');
 
 // Type-check everything jest does not load (examples, scripts), strictly.
 const typecheck = project.addTask('typecheck', {

@@ -10,3 +10,5 @@ export * from './csi/spiffe-csi-driver';
 export * from './stack/spire-stack';
 export * from './identity';
 export * from './mesh';
+export * from './checklist';
+export * from './report';

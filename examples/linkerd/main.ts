@@ -6,7 +6,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
 import { PaymentsApp } from '../production/payments';
 import { paymentsPolicy } from '../production/policy';
 
@@ -38,5 +38,5 @@ export function buildApp(app: App = new App()): App {
 }
 
 if (require.main === module) {
-  buildApp().synth();
+  synthWithReports(buildApp());
 }

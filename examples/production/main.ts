@@ -11,7 +11,7 @@ import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PaymentsApp } from './payments';
 import { paymentsPolicy } from './policy';
-import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
 
 export class ProductionChart extends Chart {
   public readonly spire: SpireStack;
@@ -47,5 +47,5 @@ export function buildApp(app: App = new App()): App {
 }
 
 if (require.main === module) {
-  buildApp().synth();
+  synthWithReports(buildApp());
 }

@@ -1,10 +1,12 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { Checklist } from '../checklist/checklist';
 import { invalidProp } from '../errors';
 import { checkDnsName } from './dns-name';
 import { FederatedTrustDomain } from './federated-trust-domain';
 import { isReason } from './reason';
 import { identitiesOf, RegisteredIdentity } from './registry';
+import { EXCEPTIONS_ANNOTATION } from './workload-identity';
 import { ClusterStaticEntry } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { SpireServer } from '../server/spire-server';
@@ -170,7 +172,7 @@ export class StaticIdentity extends Construct {
     const name = props.name ?? this.spiffeId.segments.join('-').toLowerCase().replace(/[^a-z0-9-]/g, '-');
     clusterScoped(
       new ClusterStaticEntry(this, 'Resource', {
-        metadata: { name },
+        metadata: { name, ...(Object.keys(this.exceptions).length > 0 ? { annotations: { [EXCEPTIONS_ANNOTATION]: JSON.stringify(this.exceptions) } } : {}) },
         spec: {
           className: props.server.className,
           spiffeId: this.spiffeId.uri,
@@ -186,6 +188,8 @@ export class StaticIdentity extends Construct {
         },
       }),
     );
+    if (this.exceptions.broadSelector) Checklist.acknowledge(this, 'SPIRE-ID1', this.exceptions.broadSelector);
+    if (this.exceptions.longTtl) Checklist.acknowledge(this, 'SPIRE-ID2', this.exceptions.longTtl);
     const registered: RegisteredIdentity = {
       construct: this,
       spiffeId: this.spiffeId.uri,

@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { Checklist } from '../checklist/checklist';
 import { WorkloadApi } from '../csi/workload-api';
 import { invalidProp } from '../errors';
 import { checkDnsName } from './dns-name';
@@ -13,6 +14,9 @@ import { clusterScoped } from '../k8s/cluster-scoped';
 import { SpireServer } from '../server/spire-server';
 import { compareDurations, renderGoDuration } from '../spiffe/duration';
 import { SpiffeId } from '../spiffe/spiffe-id';
+
+/** Annotation carrying an identity's written exceptions (for reports built from manifests). */
+export const EXCEPTIONS_ANNOTATION = 'spire-constructs.io/exceptions';
 
 /** Matches any namespace or any service account: loose, needs `allowBroadSelector`. */
 export const ANY = '*';
@@ -209,7 +213,10 @@ export class WorkloadIdentity extends Construct {
     ];
     this.resource = clusterScoped(
       new ClusterSpiffeid(this, 'Resource', {
-        metadata: { name: checkName(name, 'name') },
+        metadata: {
+          name: checkName(name, 'name'),
+          ...(Object.keys(this.exceptions).length > 0 ? { annotations: { [EXCEPTIONS_ANNOTATION]: JSON.stringify(this.exceptions) } } : {}),
+        },
         spec: {
           className: this.server.className,
           spiffeIdTemplate: this.spiffeId.uri,
@@ -226,6 +233,10 @@ export class WorkloadIdentity extends Construct {
         },
       }),
     );
+
+    // A written exception is an acknowledgement of the matching checklist rule, shown in the reports.
+    if (this.exceptions.broadSelector) Checklist.acknowledge(this, 'SPIRE-ID1', this.exceptions.broadSelector);
+    if (this.exceptions.longTtl) Checklist.acknowledge(this, 'SPIRE-ID2', this.exceptions.longTtl);
 
     const registered: RegisteredIdentity = {
       construct: this,

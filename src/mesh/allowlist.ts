@@ -7,7 +7,7 @@ import { AllowRule, CalleeView, groupRules } from './intent';
  *
  * @internal
  */
-export function renderAllowlist(callee: CalleeView, rules: AllowRule[], healthPaths: string[]): Record<string, unknown> {
+export function renderAllowlist(callee: CalleeView, rules: AllowRule[], healthPaths: string[], stage: string, mesh: string): Record<string, unknown> {
   const paths: Record<string, Set<string>> = {};
   const grouped = groupRules(rules).map((g) => {
     for (const p of g.paths ?? ['*']) {
@@ -18,6 +18,8 @@ export function renderAllowlist(callee: CalleeView, rules: AllowRule[], healthPa
   });
   return {
     callee: callee.identity.spiffeId.uri,
+    mesh,
+    stage,
     allowedCallers: Object.fromEntries(
       Object.keys(paths)
         .sort()

@@ -244,7 +244,7 @@ export class MeshPolicy extends Construct {
           kind: 'ConfigMap',
           metadata: { name: `${view.name}-allowed-callers`, namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'spire-constructs' } },
           data: {
-            'allowed-callers.json': Lazy.any({ produce: () => JSON.stringify(renderAllowlist(v, this.allowsTo(callee), this.healthPaths), undefined, 2) + '\n' }),
+            'allowed-callers.json': Lazy.any({ produce: () => JSON.stringify(renderAllowlist(v, this.allowsTo(callee), this.healthPaths, stage, this.mesh.kind), undefined, 2) + '\n' }),
           },
         });
       }

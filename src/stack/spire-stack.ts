@@ -1,7 +1,8 @@
-import { Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SpireAgent, SpireAgentProps } from '../agent/spire-agent';
+import { Checklist } from '../checklist/checklist';
 import { KeyManager } from '../config/key-manager';
 import { UpstreamAuthority } from '../config/upstream-authority';
 import { SpireCrds } from '../crds/spire-crds';
@@ -73,6 +74,12 @@ export interface SpireStackProps {
    */
   readonly csiDriver?: SpireStackCsiDriverOptions;
   /**
+   * Run the production checklist when the chart synthesizes (ERROR findings fail synth unless
+   * acknowledged).
+   * @default true
+   */
+  readonly checklist?: boolean;
+  /**
    * Lifetime of SPIRE's signing CA (shortcut for `server.caTtl`).
    * @default Duration.hours(24)
    */
@@ -97,6 +104,9 @@ export class SpireStack extends Construct {
   public constructor(scope: Construct, id: string, props: SpireStackProps) {
     super(scope, id);
     this.trustDomain = props.trustDomain;
+    if (props.checklist ?? true) {
+      Checklist.enable(Chart.of(this));
+    }
     const serverNamespace = props.serverNamespace ?? 'spire-server';
     const systemNamespace = props.systemNamespace ?? 'spire-system';
     if (props.createNamespaces ?? true) {

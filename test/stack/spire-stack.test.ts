@@ -54,6 +54,7 @@ describe('SpireStack', () => {
       server: { replicas: 1 },
       serverNamespace: 'identity',
       systemNamespace: 'identity-nodes',
+      checklist: false,
     });
     const o = synth(c);
     const conf = JSON.parse(one(o, 'ConfigMap', 'spire-server').data['server.conf']);

@@ -1,0 +1,53 @@
+import { Rule } from '../rule';
+import { agentEveryNode } from './agent/agent-every-node';
+import { kubeletVerification } from './attestation/kubelet-verification';
+import { psatNodeAttestation } from './attestation/psat-node-attestation';
+import { caTtl } from './ca/ca-ttl';
+import { svidTtl } from './ca/svid-ttl';
+import { upstreamAuthority } from './ca/upstream-authority';
+import { postgresDatastore } from './datastore/postgres-datastore';
+import { postgresTls } from './datastore/postgres-tls';
+import { identityPins } from './identity/identity-pins';
+import { identityTtl } from './identity/identity-ttl';
+import { workloadHasIdentity } from './identity/workload-has-identity';
+import { denyBaseline } from './mesh/deny-baseline';
+import { mtlsStrict } from './mesh/mtls-strict';
+import { noWildcardPrincipals } from './mesh/no-wildcard-principals';
+import { alerts } from './operations/alerts';
+import { noSecretLiterals } from './security/no-secret-literals';
+import { pinnedImages } from './security/pinned-images';
+import { auditLog } from './server/audit-log';
+import { controllerManager } from './server/controller-manager';
+import { serverDisruptionBudget } from './server/server-disruption-budget';
+import { serverNetworkPolicy } from './server/server-network-policy';
+import { serverPodSecurity } from './server/server-pod-security';
+import { serverReplicas } from './server/server-replicas';
+import { serverSpread } from './server/server-spread';
+
+/** Every rule of the production checklist, in report order. Ids are stable and never reused. */
+export const RULES: ReadonlyArray<Rule> = [
+  serverReplicas,
+  serverDisruptionBudget,
+  serverSpread,
+  serverPodSecurity,
+  serverNetworkPolicy,
+  auditLog,
+  controllerManager,
+  postgresDatastore,
+  postgresTls,
+  upstreamAuthority,
+  caTtl,
+  svidTtl,
+  psatNodeAttestation,
+  kubeletVerification,
+  agentEveryNode,
+  identityPins,
+  identityTtl,
+  workloadHasIdentity,
+  mtlsStrict,
+  denyBaseline,
+  noWildcardPrincipals,
+  alerts,
+  noSecretLiterals,
+  pinnedImages,
+];

@@ -1,0 +1,5 @@
+export * from './identity-report';
+export * from './checklist-report';
+export * from './diff';
+export * from './manifests';
+export * from './synth';

@@ -1,0 +1,47 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { renderChecklistMarkdown } from './checklist-report';
+import { buildIdentityReport, renderIdentityMarkdown } from './identity-report';
+import { Checklist } from '../checklist/checklist';
+import { Finding } from '../checklist/engine';
+import { KubeObject } from '../checklist/rule';
+
+/** The reports of an app (what {@link synthWithReports} writes). */
+export interface AppReports {
+  /** `identities.md`. */
+  readonly identitiesMarkdown: string;
+  /** `identities.json`. */
+  readonly identitiesJson: string;
+  /** `checklist.md`. */
+  readonly checklistMarkdown: string;
+  /** `checklist.json`. */
+  readonly checklistJson: string;
+}
+
+/** Builds the reports of a synthesized app: identities and checklist findings over all its charts. */
+export function appReports(app: App): AppReports {
+  const objects = app.charts.flatMap((c) => c.toJson() as KubeObject[]);
+  const findings: Finding[] = app.charts.flatMap((c) => Checklist.evaluate(c));
+  const identities = buildIdentityReport(objects);
+  return {
+    identitiesMarkdown: renderIdentityMarkdown(identities),
+    identitiesJson: JSON.stringify(identities, undefined, 2) + '\n',
+    checklistMarkdown: renderChecklistMarkdown(findings),
+    checklistJson: JSON.stringify(findings, undefined, 2) + '\n',
+  };
+}
+
+/**
+ * `app.synth()` (the checklist fails it on unacknowledged ERROR findings), then writes
+ * `identities.md`, `identities.json`, `checklist.md` and `checklist.json` beside the manifests.
+ */
+export function synthWithReports(app: App): AppReports {
+  app.synth();
+  const reports = appReports(app);
+  fs.writeFileSync(path.join(app.outdir, 'identities.md'), reports.identitiesMarkdown);
+  fs.writeFileSync(path.join(app.outdir, 'identities.json'), reports.identitiesJson);
+  fs.writeFileSync(path.join(app.outdir, 'checklist.md'), reports.checklistMarkdown);
+  fs.writeFileSync(path.join(app.outdir, 'checklist.json'), reports.checklistJson);
+  return reports;
+}

@@ -1,0 +1,113 @@
+import { Testing } from 'cdk8s';
+import { buildApp } from '../../examples/production/main';
+import { KubeObject, Level, RULES, runChecklist } from '../../src';
+
+/** The production example's objects: compliant with every rule. */
+function production(): KubeObject[] {
+  const app = buildApp(Testing.app());
+  return app.charts.flatMap((c) => c.toJson() as KubeObject[]);
+}
+const clone = (o: KubeObject[]): any[] => JSON.parse(JSON.stringify(o));
+const find = (objs: any[], kind: string, name?: string) => objs.find((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
+const podOf = (o: any) => o.spec.template.spec;
+
+function editConfig(objs: any[], cm: string, key: string, edit: (c: any) => void): void {
+  const o = find(objs, 'ConfigMap', cm);
+  const conf = JSON.parse(o.data[key]);
+  edit(conf);
+  o.data[key] = JSON.stringify(conf);
+}
+
+/** Per rule: a change that makes the compliant production manifests non-compliant. */
+const BREAK: Record<string, (objs: any[]) => void> = {
+  'SPIRE-SRV1': (o) => (find(o, 'StatefulSet', 'spire-server').spec.replicas = 2),
+  'SPIRE-SRV2': (o) => o.splice(o.indexOf(find(o, 'PodDisruptionBudget')), 1),
+  'SPIRE-SRV3': (o) => {
+    delete podOf(find(o, 'StatefulSet', 'spire-server')).affinity;
+    delete podOf(find(o, 'StatefulSet', 'spire-server')).topologySpreadConstraints;
+  },
+  'SPIRE-SRV4': (o) => (podOf(find(o, 'StatefulSet', 'spire-server')).containers[0].securityContext.readOnlyRootFilesystem = false),
+  'SPIRE-SRV5': (o) => {
+    for (const np of o.filter((x) => x.kind === 'NetworkPolicy' && x.metadata.namespace === 'spire-server')) o.splice(o.indexOf(np), 1);
+  },
+  'SPIRE-SRV6': (o) => editConfig(o, 'spire-server', 'server.conf', (c) => (c.server.audit_log_enabled = false)),
+  'SPIRE-SRV7': (o) => (podOf(find(o, 'StatefulSet', 'spire-server')).containers = podOf(find(o, 'StatefulSet', 'spire-server')).containers.slice(0, 1)),
+  'SPIRE-DS1': (o) => editConfig(o, 'spire-server', 'server.conf', (c) => (c.plugins.DataStore[0].sql.plugin_data = { database_type: 'sqlite3', connection_string: '/x' })),
+  'SPIRE-DS2': (o) =>
+    editConfig(o, 'spire-server', 'server.conf', (c) => {
+      const d = c.plugins.DataStore[0].sql.plugin_data;
+      d.connection_string = d.connection_string.replace('verify-full', 'require');
+    }),
+  'SPIRE-CA1': (o) => editConfig(o, 'spire-server', 'server.conf', (c) => delete c.plugins.UpstreamAuthority),
+  'SPIRE-CA2': (o) => editConfig(o, 'spire-server', 'server.conf', (c) => (c.server.ca_ttl = '720h')),
+  'SPIRE-CA3': (o) => editConfig(o, 'spire-server', 'server.conf', (c) => (c.server.default_x509_svid_ttl = '2h')),
+  'SPIRE-ATT1': (o) => editConfig(o, 'spire-agent', 'agent.conf', (c) => (c.plugins.NodeAttestor = [{ join_token: { plugin_data: {} } }])),
+  'SPIRE-ATT2': (o) => editConfig(o, 'spire-agent', 'agent.conf', (c) => (c.plugins.WorkloadAttestor[0].k8s.plugin_data.skip_kubelet_verification = true)),
+  'SPIRE-AGT1': (o) => (podOf(find(o, 'DaemonSet', 'spire-agent')).tolerations = []),
+  'SPIRE-ID1': (o) => (find(o, 'ClusterSPIFFEID').spec.workloadSelectorTemplates = ['k8s:ns:payments']),
+  'SPIRE-ID2': (o) => (find(o, 'ClusterSPIFFEID').spec.ttl = '24h'),
+  'SPIRE-ID3': (o) => o.splice(o.indexOf(find(o, 'ClusterSPIFFEID', 'payments-order-service')), 1),
+  'SPIRE-MESH1': (o) => (find(o, 'PeerAuthentication').spec.mtls.mode = 'PERMISSIVE'),
+  'SPIRE-MESH2': (o) => (find(o, 'AuthorizationPolicy', 'allow-nothing').metadata.annotations = { 'istio.io/dry-run': 'true' }),
+  'SPIRE-MESH3': (o) => (find(o, 'AuthorizationPolicy', 'payment-service-allow-0').spec.rules[0].from[0].source.principals = ['prod.example.com/ns/payments/*']),
+  'SPIRE-OPS1': (o) => (find(o, 'PrometheusRule').spec.groups[0].rules = find(o, 'PrometheusRule').spec.groups[0].rules.filter((r: any) => r.alert !== 'SpireAgentDown')),
+  'SPIRE-SEC1': (o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'spire-server' }, stringData: { password: 'hunter2' } }),
+  'SPIRE-SEC2': (o) => (podOf(find(o, 'DaemonSet', 'spire-agent')).containers[0].image = 'ghcr.io/spiffe/spire-agent:latest'),
+};
+
+describe('checklist rules', () => {
+  const compliant = production();
+
+  test('every rule has a non-compliant case here, and ids are unique and stable in form', () => {
+    expect(Object.keys(BREAK).sort()).toEqual(RULES.map((r) => r.id).sort());
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    for (const r of RULES) {
+      expect(r.id).toMatch(/^SPIRE-[A-Z]+[0-9]+$/);
+      expect(r.title.length).toBeGreaterThan(10);
+      expect(r.reason.length).toBeGreaterThan(10);
+      expect(r.fix.length).toBeGreaterThan(10);
+    }
+  });
+
+  test('the pack: ids per level', () => {
+    expect(RULES.filter((r) => r.level === Level.ERROR).map((r) => r.id)).toEqual([
+      'SPIRE-SRV1', 'SPIRE-SRV4', 'SPIRE-DS1', 'SPIRE-DS2', 'SPIRE-CA2', 'SPIRE-CA3', 'SPIRE-ATT1', 'SPIRE-ATT2',
+      'SPIRE-ID1', 'SPIRE-ID2', 'SPIRE-ID3', 'SPIRE-MESH3', 'SPIRE-SEC1', 'SPIRE-SEC2',
+    ]);
+  });
+
+  describe.each(RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
+    test('compliant: the production manifests pass', () => {
+      expect(rule.check(compliant)).toEqual([]);
+    });
+
+    test('non-compliant: the broken manifests fail, naming the object', () => {
+      const broken = clone(compliant);
+      BREAK[id](broken);
+      const hits = rule.check(broken);
+      expect(hits.length).toBeGreaterThan(0);
+      for (const h of hits) {
+        expect(h.object).toMatch(/^[A-Za-z]+ \S+/);
+        expect(h.message.length).toBeGreaterThan(5);
+      }
+    });
+  });
+
+  test('rules read the official Helm chart shapes too (object-form plugins, list-form blocks)', () => {
+    const helmLike = [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'spire-server', namespace: 'spire-server' },
+        data: { 'server.conf': JSON.stringify({ server: { ca_ttl: '24h' }, plugins: { DataStore: { sql: { plugin_data: { database_type: 'sqlite3', connection_string: '/run/spire/data/datastore.sqlite3' } } } } }) },
+      },
+    ] as KubeObject[];
+    const findings = runChecklist(helmLike).map((f) => f.ruleId);
+    expect(findings).toEqual(expect.arrayContaining(['SPIRE-SRV6', 'SPIRE-DS1', 'SPIRE-CA1', 'SPIRE-ATT1']));
+  });
+
+  test('a rule that crashes becomes a SPIRE-RuleError finding', () => {
+    const findings = runChecklist([], { rules: [{ ...RULES[0], check: () => { throw new Error('boom'); } }] });
+    expect(findings).toEqual([expect.objectContaining({ ruleId: 'SPIRE-RuleError', level: Level.ERROR, message: 'rule SPIRE-SRV1 failed: boom' })]);
+  });
+});
