@@ -28,7 +28,7 @@ const project = new typescript.TypeScriptProject({
   sampleCode: false,
   package: false,
 
-  peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-28@^2.5.0', 'constructs@^10.4.0'],
+  peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-28@^2.5.0', 'constructs@^10.4.0', '@pulumi/pulumi@^3.100.0', '@pulumi/kubernetes@^4.5.0'],
   peerDependencyOptions: { pinnedDevDependency: false },
   devDeps: [
     // The peers, at the versions the tests run against.
@@ -78,6 +78,7 @@ project.package.addBin({ 'spire-constructs': 'lib/cli/main.js' });
 // Two entry points: the cdk8s constructs and (later) the Pulumi components.
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './pulumi': { types: './lib/pulumi/index.d.ts', default: './lib/pulumi/index.js' },
   './package.json': './package.json',
 });
 

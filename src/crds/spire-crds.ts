@@ -16,7 +16,8 @@ export class SpireCrds extends Construct {
     this.names = [];
     for (const crd of SPIRE_CRDS) {
       const metadata = crd.metadata as { name: string; annotations?: Record<string, string> };
-      const { apiVersion, kind, metadata: _m, ...rest } = crd as { apiVersion: string; kind: string; metadata: unknown };
+      // `status` is written by the API server, never applied.
+      const { apiVersion, kind, metadata: _m, status: _s, ...rest } = crd as { apiVersion: string; kind: string; metadata: unknown; status?: unknown };
       clusterScoped(
         new ApiObject(this, metadata.name, {
           apiVersion,

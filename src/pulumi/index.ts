@@ -1,0 +1,2 @@
+export * from './rendered-component';
+export * from './components';

@@ -1,0 +1,120 @@
+import { Chart, Testing } from 'cdk8s';
+import { registered, valueOf } from './mocks';
+import {
+  Mesh,
+  PostgresDatabase,
+  RolloutStage,
+  ServerDatabase,
+  SpireStack as Cdk8sSpireStack,
+  SpireStackProps,
+  TrustDomain,
+  UpstreamAuthority,
+  VaultAuth,
+} from '../../src';
+import { MeshPolicy, SpiffeCsiDriver, SpireAgent, SpireServer, SpireStack, WorkloadIdentity } from '../../src/pulumi';
+
+const props = (): SpireStackProps => ({
+  trustDomain: TrustDomain.of('prod.example.com'),
+  clusterName: 'prod-eu-1',
+  database: PostgresDatabase.cloudNativePg(),
+  upstreamAuthority: UpstreamAuthority.vault({
+    vaultAddr: 'https://vault.vault.svc:8200',
+    caCert: { name: 'vault-ca', key: 'ca.crt' },
+    auth: VaultAuth.kubernetes({ role: 'spire-server' }),
+  }),
+});
+const settle = () => new Promise((r) => setTimeout(r, 500));
+const KUBE = (t: string) => t.startsWith('kubernetes:') && t !== 'kubernetes:yaml:ConfigGroup';
+const canonical = (o: unknown) => JSON.parse(JSON.stringify(o));
+const key = (o: any) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+
+describe('Pulumi SpireStack', () => {
+  const start = registered.length;
+  const stack = new SpireStack('prod', props());
+  let mine: typeof registered = [];
+  beforeAll(async () => {
+    await settle();
+    mine = registered.slice(start);
+  });
+
+  test('type token, outputs', () => {
+    expect(mine[0]).toMatchObject({ type: 'spire-constructs:index:SpireStack', name: 'prod' });
+    expect(stack.namespace).toBe('spire-server');
+    expect(stack.systemNamespace).toBe('spire-system');
+    expect(stack.serverAddress).toBe('spire-server.spire-server.svc');
+    expect(stack.trustDomain).toBe('prod.example.com');
+  });
+
+  test('children: two ConfigGroups named <name>-<role> under the component, CRDs and namespaces first', async () => {
+    const groups = mine.filter((r) => r.type === 'kubernetes:yaml:ConfigGroup').map((r) => r.name);
+    expect(groups).toEqual(['prod-foundation', 'prod-resources']);
+    const urns = await Promise.all(stack.configGroups.map((g) => valueOf(g.urn)));
+    for (const urn of urns) {
+      expect(urn).toMatch(/spire-constructs:index:SpireStack\$kubernetes:yaml:ConfigGroup::prod-(foundation|resources)$/);
+    }
+    const kinds = mine.filter((r) => KUBE(r.type)).map((r) => r.inputs.kind);
+    const lastFoundation = Math.max(kinds.lastIndexOf('Namespace'), kinds.lastIndexOf('CustomResourceDefinition'));
+    expect(kinds.slice(0, lastFoundation + 1).every((k) => k === 'Namespace' || k === 'CustomResourceDefinition')).toBe(true);
+  });
+
+  test('equivalence: the objects registered with Pulumi equal, field for field, what cdk8s synthesizes', () => {
+    const chart = new Chart(Testing.app(), 'prod');
+    new Cdk8sSpireStack(chart, 'spire', props());
+    const cdk8s = (chart.toJson() as any[]).map(canonical);
+    const pulumiObjects = mine.filter((r) => KUBE(r.type)).map((r) => canonical(r.inputs));
+    expect(pulumiObjects.map(key).sort()).toEqual(cdk8s.map(key).sort());
+    const byKey = new Map(pulumiObjects.map((o) => [key(o), o]));
+    for (const o of cdk8s) {
+      expect(byKey.get(key(o))).toEqual(o);
+    }
+  });
+});
+
+describe('Pulumi checklist', () => {
+  test('ERROR findings fail the program with a ResourceError naming the rule', () => {
+    expect(() => new SpireStack('dev', { ...props(), database: ServerDatabase.sqlite(), server: { replicas: 1 } })).toThrow(
+      /Production checklist: .*SPIRE-SRV1 ERROR StatefulSet spire-server\/spire-server/s,
+    );
+  });
+
+  test('validation errors surface as ResourceErrors with the same message as cdk8s', () => {
+    expect(() => new SpireStack('bad', { ...props(), database: ServerDatabase.sqlite() })).toThrow(/Invalid 'replicas': received 3. SQLite cannot be shared/);
+  });
+});
+
+describe('Pulumi components over one rendering model', () => {
+  test('SpireServer, SpireAgent, SpiffeCsiDriver, WorkloadIdentity and MeshPolicy register their objects', async () => {
+    const start = registered.length;
+    const server = new SpireServer('srv', { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() });
+    const agent = new SpireAgent('agt', { server });
+    new SpiffeCsiDriver('csi', { agent });
+    const order = new WorkloadIdentity('order', { server, namespace: 'payments', serviceAccount: 'order-service', podLabels: { app: 'order' } });
+    const payment = new WorkloadIdentity('payment', { server, namespace: 'payments', serviceAccount: 'payment-service', podLabels: { app: 'payment' } });
+    new MeshPolicy('policy', {
+      mesh: Mesh.istio(),
+      stage: RolloutStage.ENFORCE,
+      allows: [{ caller: order, callee: payment, methods: ['POST'], paths: ['/api/payments/charge'], ports: [8443] }],
+    });
+    await settle();
+    const mine = registered.slice(start);
+    expect(mine.filter((r) => r.type.startsWith('spire-constructs:')).map((r) => `${r.type} ${r.name}`)).toEqual([
+      'spire-constructs:index:SpireServer srv',
+      'spire-constructs:index:SpireAgent agt',
+      'spire-constructs:index:SpiffeCsiDriver csi',
+      'spire-constructs:index:WorkloadIdentity order',
+      'spire-constructs:index:WorkloadIdentity payment',
+      'spire-constructs:index:MeshPolicy policy',
+    ]);
+    expect(order.spiffeId).toBe('spiffe://prod.example.com/ns/payments/sa/order-service');
+    const kinds = mine.filter((r) => KUBE(r.type)).map((r) => r.inputs.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['StatefulSet', 'DaemonSet', 'CSIDriver', 'ClusterSPIFFEID', 'AuthorizationPolicy', 'PeerAuthentication']));
+    const agentConf = mine.find((r) => r.inputs.kind === 'ConfigMap' && r.inputs.metadata.name === 'spire-agent')!.inputs.data['agent.conf'];
+    expect(JSON.parse(agentConf).agent.server_address).toBe('spire-server.spire-server.svc');
+  });
+
+  test('a second identity with the same SPIFFE ID fails with a ResourceError naming both', () => {
+    const server = new SpireServer('srv2', { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() });
+    new WorkloadIdentity('a', { server, namespace: 'shop', serviceAccount: 'web' });
+    expect(() => new WorkloadIdentity('b', { server, namespace: 'shop', serviceAccount: 'web', name: 'web-2' })).toThrow(/is declared twice: by 'a\/identity' and 'b\/identity'/);
+  });
+});

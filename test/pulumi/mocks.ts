@@ -1,0 +1,29 @@
+import * as pulumi from '@pulumi/pulumi';
+
+/** A resource registered with the Pulumi engine (mocked). */
+export interface Registered {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: any;
+  readonly parent?: string;
+}
+
+export const registered: Registered[] = [];
+
+pulumi.runtime.setMocks(
+  {
+    newResource: (args) => {
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs, parent: (args as any).custom === undefined ? undefined : undefined });
+      return { id: `${args.name}_id`, state: args.inputs };
+    },
+    call: (args) => args.inputs,
+  },
+  'spire-test',
+  'test',
+  false,
+);
+
+/** Waits for an output's value. */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
