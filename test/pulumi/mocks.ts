@@ -5,15 +5,14 @@ export interface Registered {
   readonly type: string;
   readonly name: string;
   readonly inputs: any;
-  readonly parent?: string;
 }
 
 export const registered: Registered[] = [];
 
-pulumi.runtime.setMocks(
+void pulumi.runtime.setMocks(
   {
     newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, parent: (args as any).custom === undefined ? undefined : undefined });
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
       return { id: `${args.name}_id`, state: args.inputs };
     },
     call: (args) => args.inputs,
