@@ -150,6 +150,13 @@ const rulesgen = project.addTask('rulesgen', {
 project.postCompileTask.spawn(rulesgen);
 project.testTask.exec('ts-node --transpile-only --project test/tsconfig.json scripts/rulesgen.ts --check');
 
+// Speed and memory as identities grow (writes BENCHMARKS.md); not part of the tests.
+project.addTask('bench', {
+  description: 'Benchmark synth cost as identities grow, against the cdk8s floor (writes BENCHMARKS.md)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/bench.ts',
+  receiveArgs: true,
+});
+
 // Type-check everything jest does not load (examples, scripts), strictly.
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check src, test, examples and scripts',

@@ -24,12 +24,22 @@ export interface ChecklistOptions {
   readonly strict?: boolean;
 }
 
+/** What the checklist saw the last time a chart was rendered. */
+export interface ChecklistRun {
+  /** The rendered objects, in output order. */
+  readonly objects: KubeObject[];
+  /** The findings. */
+  readonly findings: Finding[];
+}
+
 const acks = new WeakMap<IConstruct, Acknowledgement[]>();
-const enabled = new WeakMap<Chart, ChecklistOptions>();
+const renderers = new WeakMap<Chart, () => KubeObject[]>();
+const lastRuns = new WeakMap<Chart, ChecklistRun>();
 
 /**
- * The production checklist at synth: unacknowledged ERROR findings fail `cdk8s synth` with every
- * finding listed; WARN and INFO findings go to the report.
+ * The production checklist at synth: the rules run over exactly the objects cdk8s renders for
+ * the chart (rendered once); unacknowledged ERROR findings fail `cdk8s synth` with every finding
+ * listed; WARN and INFO findings go to the report.
  */
 export class Checklist {
   /**
@@ -48,53 +58,67 @@ export class Checklist {
     acks.set(scope, list);
   }
 
-  /** Runs the checklist when the chart synthesizes (idempotent). */
+  /** Runs the checklist whenever the chart renders (synth, `Testing.synth`); idempotent. */
   public static enable(chart: Chart, options: ChecklistOptions = {}): void {
-    if (enabled.has(chart)) return;
-    enabled.set(chart, options);
-    chart.node.addValidation({
-      validate: () => {
-        const findings = Checklist.evaluate(chart);
-        const blocking = blockingFindings(findings, options.strict ?? false);
-        if (blocking.length === 0) return [];
-        return [
-          `Production checklist: ${blocking.length} finding(s) must be fixed or acknowledged (Checklist.acknowledge(construct, ruleId, reason)):\n` +
-            findings.map((f) => `  ${formatFinding(f)}`).join('\n'),
-        ];
+    if (renderers.has(chart)) return;
+    const render = chart.toJson.bind(chart) as () => KubeObject[];
+    renderers.set(chart, render);
+    Object.defineProperty(chart, 'toJson', {
+      configurable: true,
+      writable: true,
+      value: () => {
+        const objects = render();
+        const run = { objects, findings: Checklist.findingsOf(chart, objects) };
+        lastRuns.set(chart, run);
+        const blocking = blockingFindings(run.findings, options.strict ?? false);
+        if (blocking.length > 0) {
+          throw new Error(
+            `Production checklist: ${blocking.length} finding(s) must be fixed or acknowledged (Checklist.acknowledge(construct, ruleId, reason)):\n` +
+              run.findings.map((f) => `  ${formatFinding(f)}`).join('\n'),
+          );
+        }
+        return objects;
       },
     });
   }
 
   /** True when the checklist runs for the chart. */
   public static isEnabled(chart: Chart): boolean {
-    return enabled.has(chart);
+    return renderers.has(chart);
   }
 
-  /** The chart's rendered objects, each with the construct that renders it. */
-  public static objectsOf(chart: Chart): Array<{ object: KubeObject; source: ApiObject }> {
-    return chart.node
-      .findAll()
-      .filter((c): c is ApiObject => c instanceof ApiObject)
-      .map((source) => ({ object: source.toJson() as KubeObject, source }));
+  /**
+   * What the checklist saw when the chart was last rendered (by `app.synth()`, for example),
+   * or undefined before the first rendering.
+   */
+  public static lastRun(chart: Chart): ChecklistRun | undefined {
+    return lastRuns.get(chart);
   }
 
-  /** Runs the checklist on a chart, with its acknowledgements. */
+  /** Renders the chart and runs the checklist on it, with its acknowledgements (never throws on findings). */
   public static evaluate(chart: Chart): Finding[] {
-    const objects = Checklist.objectsOf(chart);
+    const render = renderers.get(chart) ?? (chart.toJson.bind(chart) as () => KubeObject[]);
+    return Checklist.findingsOf(chart, render());
+  }
+
+  /** Runs the checklist on objects already rendered from the chart, with its acknowledgements. */
+  public static findingsOf(chart: Chart, objects: KubeObject[]): Finding[] {
+    // Which construct renders which object, without rendering again.
     const sources = new Map<string, ApiObject>();
-    for (const { object, source } of objects) sources.set(objectName(object), source);
-    return runChecklist(
-      objects.map((o) => o.object),
-      {
-        acknowledgement: (ruleId, object) => {
-          const scopes = sources.get(object)?.node.scopes ?? [chart];
-          for (const scope of [...scopes].reverse()) {
-            const found = (acks.get(scope) ?? []).find((a) => a.ruleId === ruleId);
-            if (found) return found.reason;
-          }
-          return undefined;
-        },
+    for (const c of chart.node.findAll()) {
+      if (c instanceof ApiObject) {
+        sources.set(objectName({ apiVersion: c.apiVersion, kind: c.kind, metadata: { name: c.name, namespace: c.metadata.namespace } }), c);
+      }
+    }
+    return runChecklist(objects, {
+      acknowledgement: (ruleId, object) => {
+        const scopes = sources.get(object)?.node.scopes ?? [chart];
+        for (const scope of [...scopes].reverse()) {
+          const found = (acks.get(scope) ?? []).find((a) => a.ruleId === ruleId);
+          if (found) return found.reason;
+        }
+        return undefined;
       },
-    );
+    });
   }
 }

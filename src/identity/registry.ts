@@ -56,3 +56,56 @@ export function selectorsOverlap(a: RegisteredIdentity, b: RegisteredIdentity): 
   }
   return true;
 }
+
+const conflictCache = new WeakMap<RegisteredIdentity[], { size: number; result: Map<RegisteredIdentity, string[]> }>();
+
+/**
+ * Cross-app conflicts, computed once per registry state: the same SPIFFE ID declared twice, and
+ * workload identities whose selectors can match the same pod. Each conflict is reported on the
+ * later identity and names both. Identities are bucketed by class and namespace (and `*`), so the
+ * cost grows with the identities that could overlap, not with the square of all of them.
+ *
+ * @internal
+ */
+export function conflictsOf(registry: RegisteredIdentity[]): Map<RegisteredIdentity, string[]> {
+  const cached = conflictCache.get(registry);
+  if (cached && cached.size === registry.length) return cached.result;
+  const result = new Map<RegisteredIdentity, string[]>();
+  const add = (r: RegisteredIdentity, msg: string) => {
+    const list = result.get(r) ?? [];
+    list.push(msg);
+    result.set(r, list);
+  };
+  const byId = new Map<string, RegisteredIdentity>();
+  const buckets = new Map<string, RegisteredIdentity[]>();
+  const wildcard: RegisteredIdentity[] = [];
+  for (const me of registry) {
+    const first = byId.get(me.spiffeId);
+    if (first) {
+      add(me, `SPIFFE ID ${me.spiffeId} is declared twice: by '${first.construct.node.path}' and '${me.construct.node.path}'. Each identity needs its own ID.`);
+    } else {
+      byId.set(me.spiffeId, me);
+    }
+    if (me.kind !== 'workload') continue;
+    const candidates = me.namespace === '*' ? [...buckets.values()].flat() : [...(buckets.get(`${me.className}|${me.namespace}`) ?? []), ...wildcard];
+    for (const other of candidates) {
+      if (other.spiffeId !== me.spiffeId && selectorsOverlap(other, me)) {
+        add(
+          me,
+          `Identities '${other.construct.node.path}' (${other.spiffeId}) and '${me.construct.node.path}' (${me.spiffeId}) can select the same pod ` +
+            `(namespace ${other.namespace}/${me.namespace}, service account ${other.serviceAccount}/${me.serviceAccount}); pin a different namespace, service account, pod label or container.`,
+        );
+      }
+    }
+    if (me.namespace === '*') {
+      wildcard.push(me);
+    } else {
+      const key = `${me.className}|${me.namespace}`;
+      const list = buckets.get(key) ?? [];
+      list.push(me);
+      buckets.set(key, list);
+    }
+  }
+  conflictCache.set(registry, { size: registry.length, result });
+  return result;
+}

@@ -5,7 +5,7 @@ import { invalidProp } from '../errors';
 import { checkDnsName } from './dns-name';
 import { FederatedTrustDomain } from './federated-trust-domain';
 import { isReason } from './reason';
-import { identitiesOf, RegisteredIdentity } from './registry';
+import { conflictsOf, identitiesOf, RegisteredIdentity } from './registry';
 import { EXCEPTIONS_ANNOTATION } from './workload-identity';
 import { ClusterStaticEntry } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
@@ -201,13 +201,7 @@ export class StaticIdentity extends Construct {
     };
     const registry = identitiesOf(this);
     registry.push(registered);
-    this.node.addValidation({
-      validate: () =>
-        registry
-          .slice(0, registry.indexOf(registered))
-          .filter((o) => o.spiffeId === registered.spiffeId && o.kind === 'static')
-          .map((o) => `SPIFFE ID ${registered.spiffeId} is declared twice: by '${o.construct.node.path}' and '${this.node.path}'.`),
-    });
+    this.node.addValidation({ validate: () => conflictsOf(registry).get(registered) ?? [] });
   }
 
   /** This entry in the `spire-server entry create -data` format (IDs as strings, TTLs in seconds). */

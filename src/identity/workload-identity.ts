@@ -7,7 +7,7 @@ import { invalidProp } from '../errors';
 import { checkDnsName } from './dns-name';
 import { FederatedTrustDomain } from './federated-trust-domain';
 import { isReason } from './reason';
-import { identitiesOf, RegisteredIdentity, selectorsOverlap } from './registry';
+import { conflictsOf, identitiesOf, RegisteredIdentity } from './registry';
 import { SpiffeIdScheme } from './spiffe-id-scheme';
 import { ClusterSpiffeid } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
@@ -250,7 +250,7 @@ export class WorkloadIdentity extends Construct {
     };
     const registry = identitiesOf(this);
     registry.push(registered);
-    this.node.addValidation({ validate: () => crossAppProblems(registered, registry) });
+    this.node.addValidation({ validate: () => conflictsOf(registry).get(registered) ?? [] });
     if (!this.server.controllerManagerEnabled) {
       this.node.addValidation({
         validate: () => [`WorkloadIdentity '${this.node.path}' is a ClusterSPIFFEID, but server '${this.server.node.path}' runs no controller manager to register it.`],
@@ -341,22 +341,6 @@ const boundWorkloads = new WeakMap<Construct, WorkloadIdentity>();
 /** The identity a workload was bound to, if any. @internal */
 export function identityOfWorkload(workload: Construct): WorkloadIdentity | undefined {
   return boundWorkloads.get(workload);
-}
-
-function crossAppProblems(me: RegisteredIdentity, all: RegisteredIdentity[]): string[] {
-  const problems: string[] = [];
-  const mine = all.indexOf(me);
-  for (const other of all.slice(0, mine)) {
-    if (other.spiffeId === me.spiffeId) {
-      problems.push(`SPIFFE ID ${me.spiffeId} is declared twice: by '${other.construct.node.path}' and '${me.construct.node.path}'. Each identity needs its own ID.`);
-    } else if (selectorsOverlap(other, me)) {
-      problems.push(
-        `Identities '${other.construct.node.path}' (${other.spiffeId}) and '${me.construct.node.path}' (${me.spiffeId}) can select the same pod ` +
-          `(namespace ${other.namespace}/${me.namespace}, service account ${other.serviceAccount}/${me.serviceAccount}); pin a different namespace, service account, pod label or container.`,
-      );
-    }
-  }
-  return problems;
 }
 
 function checkName(value: string, prop: string): string {

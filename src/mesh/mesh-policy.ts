@@ -85,6 +85,7 @@ export class MeshPolicy extends Construct {
   private readonly namespaces = new Set<string>();
   private readonly views = new Map<WorkloadIdentity, CalleeView>();
   private readonly servers = new Set<string>();
+  private readonly rulesByCallee = new Map<WorkloadIdentity, AllowRule[]>();
 
   public constructor(scope: Construct, id: string, props: MeshPolicyProps) {
     super(scope, id);
@@ -187,13 +188,16 @@ export class MeshPolicy extends Construct {
     this.calleeNames.set(`${callee.namespace}/${name}`, callee);
     const rule: AllowRule = { caller: from, callee, methods, paths, ports: [...new Set(ports)].sort((a, b) => a - b) };
     this.rules.push(rule);
+    const forCallee = this.rulesByCallee.get(callee) ?? [];
+    forCallee.push(rule);
+    this.rulesByCallee.set(callee, forCallee);
     this.render(rule);
 
   }
 
   /** The declared allows of one callee. */
   public allowsTo(callee: WorkloadIdentity): AllowRule[] {
-    return this.rules.filter((r) => r.callee === callee);
+    return this.rulesByCallee.get(callee) ?? [];
   }
 
   private emit(obj: Record<string, unknown>): void {

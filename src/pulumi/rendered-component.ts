@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Checklist } from '../checklist/checklist';
 import { formatFinding } from '../checklist/engine';
 import { KubeObject, Level } from '../checklist/rule';
@@ -31,14 +31,17 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
    * checklist) fail the program with a ResourceError; WARN findings are logged.
    */
   protected registerChart(chart: Chart, opts: pulumi.ComponentResourceOptions | undefined, checklist: boolean): void {
-    let objects: KubeObject[];
-    try {
-      objects = chart.toJson() as KubeObject[];
-    } catch (e) {
-      throw new pulumi.ResourceError(e instanceof Error ? e.message : String(e), this);
+    // Validate and render this chart only (its constructs may share an App with other
+    // components, for cross-identity checks; re-validating the whole App per component would
+    // make the cost quadratic).
+    const constructs = chart.node.findAll();
+    const problems = constructs.flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(`Validation failed with the following errors:\n  ${problems.join('\n  ')}`, this);
     }
+    const objects = constructs.filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson() as KubeObject);
     if (checklist) {
-      const findings = Checklist.evaluate(chart);
+      const findings = Checklist.findingsOf(chart, objects);
       (this.findings as unknown as unknown[]).push(...findings);
       const errors = findings.filter((f) => f.level === Level.ERROR && f.acknowledged === undefined);
       if (errors.length > 0) {

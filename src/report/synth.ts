@@ -19,10 +19,14 @@ export interface AppReports {
   readonly checklistJson: string;
 }
 
-/** Builds the reports of a synthesized app: identities and checklist findings over all its charts. */
+/**
+ * Builds the reports of an app: identities and checklist findings over all its charts (from the
+ * last synth when there was one, else by rendering the charts).
+ */
 export function appReports(app: App): AppReports {
-  const objects = app.charts.flatMap((c) => c.toJson() as KubeObject[]);
-  const findings: Finding[] = app.charts.flatMap((c) => Checklist.evaluate(c));
+  const runs = app.charts.map((c) => Checklist.lastRun(c) ?? { objects: c.toJson() as KubeObject[], findings: Checklist.evaluate(c) });
+  const objects = runs.flatMap((r) => r.objects);
+  const findings: Finding[] = runs.flatMap((r) => r.findings);
   const identities = buildIdentityReport(objects);
   return {
     identitiesMarkdown: renderIdentityMarkdown(identities),

@@ -18,10 +18,18 @@ export const workloadHasIdentity: Rule = {
   reason: 'A workload that asks for an SVID but matches no registration gets none (and fails), or gets one from a broad fallback.',
   fix: 'Declare a WorkloadIdentity for its namespace and service account and bind() the workload.',
   check: (objects) => {
-    const ids = (objects as any[]).filter((o) => o.kind === 'ClusterSPIFFEID');
+    // Identities indexed by the namespace they pin ('' = any namespace).
+    const byNs = new Map<string, any[]>();
+    for (const o of objects as any[]) {
+      if (o.kind !== 'ClusterSPIFFEID') continue;
+      const ns = o.spec?.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? '';
+      const list = byNs.get(ns) ?? [];
+      list.push(o);
+      byNs.set(ns, list);
+    }
     return workloads(objects)
       .filter((w) => (w.podSpec.volumes ?? []).some((v: any) => v.csi?.driver === 'csi.spiffe.io'))
-      .filter((w) => !ids.some((i) => covers(i.spec ?? {}, w.namespace, w.podLabels, w.podSpec.serviceAccountName ?? 'default')))
+      .filter((w) => ![...(byNs.get(w.namespace) ?? []), ...(byNs.get('') ?? [])].some((i) => covers(i.spec ?? {}, w.namespace, w.podLabels, w.podSpec.serviceAccountName ?? 'default')))
       .map((w) => ({ object: w.name, message: `mounts the Workload API but no ClusterSPIFFEID covers namespace ${w.namespace}, service account ${w.podSpec.serviceAccountName ?? 'default'}.` }));
   },
 };

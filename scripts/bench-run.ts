@@ -1,0 +1,98 @@
+/**
+ * One benchmark measurement (run by scripts/bench.ts in a fresh process):
+ *   bench-run.ts library|floor|pulumi N   → prints {"ms":…, "rssMb":…, "objects":…}
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth, WorkloadIdentity } from '../src';
+
+const [mode, nArg] = process.argv.slice(2);
+const n = Number(nArg);
+const PER_NAMESPACE = 100;
+
+function stackProps() {
+  return {
+    trustDomain: TrustDomain.of('prod.example.com'),
+    clusterName: 'prod-eu-1',
+    database: PostgresDatabase.cloudNativePg(),
+    upstreamAuthority: UpstreamAuthority.vault({ vaultAddr: 'https://vault.vault.svc:8200', caCert: { name: 'vault-ca', key: 'ca.crt' }, auth: VaultAuth.kubernetes({ role: 'spire-server' }) }),
+  };
+}
+
+/** The library scenario: N identities, identity i may call identity i+1 (ring). */
+function libraryApp(outdir: string, count = n): App {
+  const n = count;
+  const app = new App({ outdir });
+  const chart = new Chart(app, 'bench');
+  const stack = new SpireStack(chart, 'spire', stackProps());
+  const ids: WorkloadIdentity[] = [];
+  for (let i = 0; i < n; i++) {
+    const ns = `team-${Math.floor(i / PER_NAMESPACE)}`;
+    ids.push(new WorkloadIdentity(chart, `id-${i}`, { server: stack.server, namespace: ns, serviceAccount: `svc-${i}`, podLabels: { app: `svc-${i}` } }));
+  }
+  const policy = new MeshPolicy(chart, 'policy', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE });
+  for (let i = 0; i < n; i++) {
+    policy.allow(ids[i], ids[(i + 1) % n], { methods: ['POST'], paths: ['/api/call'], ports: [8443] });
+  }
+  return app;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spire-bench-'));
+let objects = 0;
+if (mode === 'library') {
+  // The same warm-up the floor gets (it renders the library's objects before its timed part).
+  const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'spire-bench-warm-'));
+  synthWithReports(libraryApp(warm, 50));
+  fs.rmSync(warm, { recursive: true, force: true });
+}
+const start = process.hrtime.bigint();
+if (mode === 'library') {
+  const app = libraryApp(tmp);
+  synthWithReports(app);
+  objects = app.charts.reduce((a, c) => a + c.node.findAll().filter((x) => x instanceof ApiObject).length, 0);
+} else if (mode === 'floor') {
+  // The same objects as plain ApiObjects: rendered once, outside the measured time.
+  const rendered = (() => {
+    const t = fs.mkdtempSync(path.join(os.tmpdir(), 'spire-bench-src-'));
+    const app = libraryApp(t);
+    const objs = app.charts.flatMap((c) => c.toJson());
+    fs.rmSync(t, { recursive: true, force: true });
+    return objs as Array<{ apiVersion: string; kind: string; metadata: Record<string, unknown> }>;
+  })();
+  if (global.gc) global.gc();
+  const t0 = process.hrtime.bigint();
+  const app = new App({ outdir: tmp });
+  const chart = new Chart(app, 'bench');
+  const holder = new Construct(chart, 'objects');
+  rendered.forEach((o, i) => new ApiObject(holder, `o${i}`, o));
+  app.synth();
+  objects = rendered.length;
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, objects }));
+  process.exit(0);
+} else if (mode === 'pulumi') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
+  void pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}_id`, state: a.inputs }), call: (a) => a.inputs }, 'bench', 'bench', false);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const p = require('../src/pulumi') as typeof import('../src/pulumi');
+  const stack = new p.SpireStack('spire', stackProps());
+  const ids = Array.from({ length: n }, (_, i) => new p.WorkloadIdentity(`id-${i}`, { server: stack, namespace: `team-${Math.floor(i / PER_NAMESPACE)}`, serviceAccount: `svc-${i}`, podLabels: { app: `svc-${i}` } }));
+  const policy = new p.MeshPolicy('policy', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE, allows: ids.map((id, i) => ({ caller: id, callee: ids[(i + 1) % n], methods: ['POST'], paths: ['/api/call'], ports: [8443] })) });
+  objects = stack.objects.length + policy.objects.length + ids.reduce((a, id) => a + id.objects.length, 0);
+  // Construction hands every resource to the (mocked) engine; the engine's own asynchronous
+  // registration work is not timed (see BENCHMARKS.md).
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, objects }));
+  process.exit(0);
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+const ms = Number(process.hrtime.bigint() - start) / 1e6;
+fs.rmSync(tmp, { recursive: true, force: true });
+console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, objects }));
