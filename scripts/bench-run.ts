@@ -24,18 +24,17 @@ function stackProps() {
 
 /** The library scenario: N identities, identity i may call identity i+1 (ring). */
 function libraryApp(outdir: string, count = n): App {
-  const n = count;
   const app = new App({ outdir });
   const chart = new Chart(app, 'bench');
   const stack = new SpireStack(chart, 'spire', stackProps());
   const ids: WorkloadIdentity[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < count; i++) {
     const ns = `team-${Math.floor(i / PER_NAMESPACE)}`;
     ids.push(new WorkloadIdentity(chart, `id-${i}`, { server: stack.server, namespace: ns, serviceAccount: `svc-${i}`, podLabels: { app: `svc-${i}` } }));
   }
   const policy = new MeshPolicy(chart, 'policy', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE });
-  for (let i = 0; i < n; i++) {
-    policy.allow(ids[i], ids[(i + 1) % n], { methods: ['POST'], paths: ['/api/call'], ports: [8443] });
+  for (let i = 0; i < count; i++) {
+    policy.allow(ids[i], ids[(i + 1) % count], { methods: ['POST'], paths: ['/api/call'], ports: [8443] });
   }
   return app;
 }
