@@ -6,7 +6,8 @@
  */
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { Mesh, MeshPolicy, RolloutStage, SpireStack, synthWithReports } from '../../src';
+import { productionStackProps } from '../production/main';
 import { PaymentsApp } from '../production/payments';
 import { paymentsPolicy } from '../production/policy';
 
@@ -17,16 +18,7 @@ export class LinkerdChart extends Chart {
 
   public constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.spire = new SpireStack(this, 'spire', {
-      trustDomain: TrustDomain.of('prod.example.com'),
-      clusterName: 'prod-eu-1',
-      database: PostgresDatabase.cloudNativePg(),
-      upstreamAuthority: UpstreamAuthority.vault({
-        vaultAddr: 'https://vault.vault.svc:8200',
-        caCert: { name: 'vault-ca', key: 'ca.crt' },
-        auth: VaultAuth.kubernetes({ role: 'spire-server' }),
-      }),
-    });
+    this.spire = new SpireStack(this, 'spire', productionStackProps());
     this.payments = new PaymentsApp(this, 'payments', this.spire.server);
     this.policy = paymentsPolicy(this, 'payments-policy', this.payments, Mesh.linkerd(), RolloutStage.ENFORCE);
   }

@@ -11,7 +11,26 @@ import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PaymentsApp } from './payments';
 import { paymentsPolicy } from './policy';
-import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, SpireStackProps, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+
+/** The production SPIRE stack (shared by the Linkerd and Pulumi examples). */
+export function productionStackProps(): SpireStackProps {
+  return {
+    trustDomain: TrustDomain.of('prod.example.com'),
+    clusterName: 'prod-eu-1',
+    database: PostgresDatabase.cloudNativePg({ instances: 3, storageSize: '20Gi' }),
+    upstreamAuthority: UpstreamAuthority.vault({
+      vaultAddr: 'https://vault.vault.svc:8200',
+      caCert: { name: 'vault-ca', key: 'ca.crt' },
+      auth: VaultAuth.kubernetes({ role: 'spire-server' }),
+    }),
+    caTtl: Duration.hours(24),
+    server: {
+      replicas: 3,
+      caSubject: { country: ['DE'], organization: ['Example Corp'], commonName: 'prod.example.com SPIRE' },
+    },
+  };
+}
 
 export class ProductionChart extends Chart {
   public readonly spire: SpireStack;
@@ -20,21 +39,7 @@ export class ProductionChart extends Chart {
 
   public constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.spire = new SpireStack(this, 'spire', {
-      trustDomain: TrustDomain.of('prod.example.com'),
-      clusterName: 'prod-eu-1',
-      database: PostgresDatabase.cloudNativePg({ instances: 3, storageSize: '20Gi' }),
-      upstreamAuthority: UpstreamAuthority.vault({
-        vaultAddr: 'https://vault.vault.svc:8200',
-        caCert: { name: 'vault-ca', key: 'ca.crt' },
-        auth: VaultAuth.kubernetes({ role: 'spire-server' }),
-      }),
-      caTtl: Duration.hours(24),
-      server: {
-        replicas: 3,
-        caSubject: { country: ['DE'], organization: ['Example Corp'], commonName: 'prod.example.com SPIRE' },
-      },
-    });
+    this.spire = new SpireStack(this, 'spire', productionStackProps());
     this.payments = new PaymentsApp(this, 'payments', this.spire.server);
     // Istio with SPIRE as CA, deny-by-default enforced.
     this.policy = paymentsPolicy(this, 'payments-policy', this.payments, Mesh.istio(), RolloutStage.ENFORCE);

@@ -5,20 +5,11 @@
  * `pulumi up` in this directory (with a Pulumi CLI and a Kubernetes provider configured).
  * The same manifests as `examples/production`, from the same constructs.
  */
-import { Mesh, PostgresDatabase, RolloutStage, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { Mesh, RolloutStage } from '../../src';
 import { MeshPolicy, SpireStack, WorkloadIdentity } from '../../src/pulumi';
+import { productionStackProps } from '../production/main';
 
-const spire = new SpireStack('spire', {
-  trustDomain: TrustDomain.of('prod.example.com'),
-  clusterName: 'prod-eu-1',
-  database: PostgresDatabase.cloudNativePg({ instances: 3, storageSize: '20Gi' }),
-  upstreamAuthority: UpstreamAuthority.vault({
-    vaultAddr: 'https://vault.vault.svc:8200',
-    caCert: { name: 'vault-ca', key: 'ca.crt' },
-    auth: VaultAuth.kubernetes({ role: 'spire-server' }),
-  }),
-  server: { replicas: 3 },
-});
+const spire = new SpireStack('spire', productionStackProps());
 
 const identity = (service: string) =>
   new WorkloadIdentity(service, { server: spire, namespace: 'payments', serviceAccount: service, podLabels: { 'app.kubernetes.io/name': service } });

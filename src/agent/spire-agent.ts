@@ -13,6 +13,7 @@ import { Images } from '../images';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { ContainerResources, renderResources } from '../k8s/resources';
+import { rootWithoutCapabilities } from '../k8s/security';
 import { SpireServer } from '../server/spire-server';
 
 /** Properties of {@link SpireAgent}. */
@@ -215,13 +216,7 @@ export class SpireAgent extends Construct {
                 securityContext: {
                   // PRIVILEGE: uid 0 (with no capabilities) owns the root-owned host socket directory,
                   // where the Workload API socket is created. Nothing else runs as root.
-                  runAsUser: 0,
-                  runAsNonRoot: false,
-                  privileged: false,
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                  seccompProfile: { type: 'RuntimeDefault' },
+                  ...rootWithoutCapabilities(),
                 },
                 volumeMounts: [
                   { name: 'spire-config', mountPath: CONFIG_DIR, readOnly: true },

@@ -7,6 +7,7 @@ import { SPIFFE_CSI_DRIVER } from './workload-api';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { ContainerResources, renderResources } from '../k8s/resources';
+import { rootWithoutCapabilities } from '../k8s/security';
 
 /** Properties of {@link SpiffeCsiDriver}. */
 export interface SpiffeCsiDriverProps {
@@ -135,13 +136,7 @@ export class SpiffeCsiDriver extends Construct {
                 securityContext: {
                   // PRIVILEGE: uid 0 (no capabilities) writes the registration socket into the
                   // root-owned kubelet plugin registry on the host.
-                  runAsUser: 0,
-                  runAsNonRoot: false,
-                  privileged: false,
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                  seccompProfile: { type: 'RuntimeDefault' },
+                  ...rootWithoutCapabilities(),
                 },
                 volumeMounts: [
                   { name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi' },

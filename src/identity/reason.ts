@@ -1,7 +1,48 @@
+import { Duration } from 'cdk8s';
+import { invalidProp } from '../errors';
+import { compareDurations, renderGoDuration } from '../spiffe/duration';
+
 /** Minimum length of a written reason for an exception. */
 export const MIN_REASON_LENGTH = 10;
 
 /** True for a written reason: a string of at least 10 non-blank characters. @internal */
 export function isReason(reason: string | undefined): boolean {
   return typeof reason === 'string' && reason.trim().length >= MIN_REASON_LENGTH;
+}
+
+/** The written exceptions an identity may carry. @internal */
+export interface ExceptionProps {
+  readonly longTtlReason?: string;
+  readonly adminReason?: string;
+  readonly downstreamReason?: string;
+}
+
+/**
+ * Checks an identity's X509-SVID TTL (above 1h only with `longTtlReason`) and its `admin` and
+ * `downstream` reasons, recording each written exception in `exceptions`.
+ *
+ * @internal
+ */
+export function collectExceptions(props: ExceptionProps, x509SvidTtl: Duration, exceptions: Record<string, string>): void {
+  if (compareDurations(x509SvidTtl, Duration.hours(1)) > 0) {
+    if (!isReason(props.longTtlReason)) {
+      throw invalidProp(
+        'x509SvidTtl',
+        renderGoDuration(x509SvidTtl),
+        "X509-SVIDs live at most 1h, so a stolen one is useless soon. Give 'longTtlReason' a written reason (at least 10 characters) to go above.",
+      );
+    }
+    exceptions.longTtl = props.longTtlReason!;
+  }
+  for (const [prop, key, reason] of [
+    ['adminReason', 'admin', props.adminReason],
+    ['downstreamReason', 'downstream', props.downstreamReason],
+  ] as const) {
+    if (reason !== undefined) {
+      if (!isReason(reason)) {
+        throw invalidProp(prop, reason, 'Give a written reason of at least 10 characters.');
+      }
+      exceptions[key] = reason;
+    }
+  }
 }

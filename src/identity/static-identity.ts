@@ -4,13 +4,13 @@ import { Checklist } from '../checklist/checklist';
 import { invalidProp } from '../errors';
 import { checkDnsName } from './dns-name';
 import { FederatedTrustDomain } from './federated-trust-domain';
-import { isReason } from './reason';
+import { collectExceptions, isReason } from './reason';
 import { conflictsOf, identitiesOf, RegisteredIdentity } from './registry';
 import { EXCEPTIONS_ANNOTATION } from './workload-identity';
 import { ClusterStaticEntry } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { SpireServer } from '../server/spire-server';
-import { compareDurations, renderGoDuration, wholeSeconds } from '../spiffe/duration';
+import { renderGoDuration, wholeSeconds } from '../spiffe/duration';
 import { Selector } from '../spiffe/selector';
 import { SpiffeId } from '../spiffe/spiffe-id';
 
@@ -149,22 +149,9 @@ export class StaticIdentity extends Construct {
     }
     this.x509SvidTtl = props.x509SvidTtl ?? Duration.hours(1);
     wholeSeconds(this.x509SvidTtl, 'x509SvidTtl');
-    if (compareDurations(this.x509SvidTtl, Duration.hours(1)) > 0) {
-      if (!isReason(props.longTtlReason)) {
-        throw invalidProp('x509SvidTtl', renderGoDuration(this.x509SvidTtl), "X509-SVIDs live at most 1h. Give 'longTtlReason' a written reason (at least 10 characters) to go above.");
-      }
-      this.exceptions.longTtl = props.longTtlReason!;
-    }
+    collectExceptions(props, this.x509SvidTtl, this.exceptions);
     this.jwtSvidTtl = props.jwtSvidTtl ?? Duration.minutes(5);
     wholeSeconds(this.jwtSvidTtl, 'jwtSvidTtl');
-    for (const [prop, reason] of [['adminReason', props.adminReason], ['downstreamReason', props.downstreamReason]] as const) {
-      if (reason !== undefined) {
-        if (!isReason(reason)) {
-          throw invalidProp(prop, reason, 'Give a written reason of at least 10 characters.');
-        }
-        this.exceptions[prop === 'adminReason' ? 'admin' : 'downstream'] = reason;
-      }
-    }
     const dnsNames = (props.dnsNames ?? []).map((d) => checkDnsName(d, 'dnsNames'));
     if (props.hint !== undefined && props.hint.length > 1024) {
       throw invalidProp('hint', `${props.hint.slice(0, 20)}…`, 'A hint is at most 1024 characters.');

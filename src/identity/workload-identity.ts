@@ -6,7 +6,7 @@ import { WorkloadApi } from '../csi/workload-api';
 import { invalidProp } from '../errors';
 import { checkDnsName } from './dns-name';
 import { FederatedTrustDomain } from './federated-trust-domain';
-import { isReason } from './reason';
+import { collectExceptions, isReason } from './reason';
 import { conflictsOf, identitiesOf, RegisteredIdentity } from './registry';
 import { SpiffeIdScheme } from './spiffe-id-scheme';
 import { ClusterSpiffeid } from '../imports/spire.spiffe.io';
@@ -172,16 +172,7 @@ export class WorkloadIdentity extends Construct {
     if (this.x509SvidTtl.toSeconds() < 60 || !Number.isInteger(this.x509SvidTtl.toMilliseconds() / 1000)) {
       throw invalidProp('x509SvidTtl', renderGoDuration(this.x509SvidTtl), 'Use whole seconds, at least 1m.');
     }
-    if (compareDurations(this.x509SvidTtl, Duration.hours(1)) > 0) {
-      if (!isReason(props.longTtlReason)) {
-        throw invalidProp(
-          'x509SvidTtl',
-          renderGoDuration(this.x509SvidTtl),
-          "X509-SVIDs live at most 1h, so a stolen one is useless soon. Give 'longTtlReason' a written reason (at least 10 characters) to go above.",
-        );
-      }
-      this.exceptions.longTtl = props.longTtlReason!;
-    }
+    collectExceptions(props, this.x509SvidTtl, this.exceptions);
     this.jwtSvidTtl = props.jwtSvidTtl ?? Duration.minutes(5);
     if (this.jwtSvidTtl.toSeconds() < 1 || compareDurations(this.jwtSvidTtl, Duration.hours(1)) > 0) {
       throw invalidProp('jwtSvidTtl', renderGoDuration(this.jwtSvidTtl), 'Use between 1s and 1h (JWT-SVIDs are bearer tokens: keep them short).');
@@ -191,14 +182,6 @@ export class WorkloadIdentity extends Construct {
     for (const f of this.federatesWith) {
       if (!(f instanceof FederatedTrustDomain) || f.server !== this.server) {
         throw invalidProp('federatesWith', f instanceof FederatedTrustDomain ? f.trustDomain.name : f, 'List FederatedTrustDomains of the same server.');
-      }
-    }
-    for (const [prop, reason] of [['adminReason', props.adminReason], ['downstreamReason', props.downstreamReason]] as const) {
-      if (reason !== undefined) {
-        if (!isReason(reason)) {
-          throw invalidProp(prop, reason, 'Give a written reason of at least 10 characters.');
-        }
-        this.exceptions[prop === 'adminReason' ? 'admin' : 'downstream'] = reason;
       }
     }
 

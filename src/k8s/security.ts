@@ -39,3 +39,22 @@ export function restrictedPodSecurityContext(): k8s.PodSecurityContext {
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
+
+/**
+ * uid 0 with no capabilities at all, a read-only root filesystem, no privilege escalation and
+ * RuntimeDefault seccomp: for containers that must own a root-owned host directory (and nothing
+ * more). Callers say why in a comment.
+ *
+ * @internal
+ */
+export function rootWithoutCapabilities(): k8s.SecurityContext {
+  return {
+    runAsUser: 0,
+    runAsNonRoot: false,
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
