@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Checklist } from '../checklist/checklist';
 import { invalidProp } from '../errors';
 import { checkDnsName } from './dns-name';
-import { FederatedTrustDomain } from './federated-trust-domain';
+import { IdentityOptions } from './identity-options';
 import { collectExceptions, isReason } from './reason';
 import { conflictsOf, identitiesOf, RegisteredIdentity } from './registry';
 import { EXCEPTIONS_ANNOTATION } from './workload-identity';
@@ -15,7 +15,7 @@ import { Selector } from '../spiffe/selector';
 import { SpiffeId } from '../spiffe/spiffe-id';
 
 /** Properties of {@link StaticIdentity}. */
-export interface StaticIdentityProps {
+export interface StaticIdentityProps extends IdentityOptions {
   /** The SPIRE server that issues the identity. */
   readonly server: SpireServer;
   /** The SPIFFE ID (in the server's trust domain, with a path outside /spire). */
@@ -29,41 +29,6 @@ export interface StaticIdentityProps {
    * @default - at least two selectors required
    */
   readonly allowBroadSelector?: string;
-  /**
-   * X509-SVID lifetime; above 1h only with `longTtlReason`.
-   * @default Duration.hours(1)
-   */
-  readonly x509SvidTtl?: Duration;
-  /**
-   * Why an X509-SVID lifetime above 1h is needed.
-   * @default - none
-   */
-  readonly longTtlReason?: string;
-  /**
-   * JWT-SVID lifetime.
-   * @default Duration.minutes(5)
-   */
-  readonly jwtSvidTtl?: Duration;
-  /**
-   * DNS names.
-   * @default - none
-   */
-  readonly dnsNames?: string[];
-  /**
-   * Federated trust domains.
-   * @default - none
-   */
-  readonly federatesWith?: FederatedTrustDomain[];
-  /**
-   * Why the workload may use the admin API.
-   * @default - not an admin
-   */
-  readonly adminReason?: string;
-  /**
-   * Why the workload is a downstream SPIRE server.
-   * @default - not downstream
-   */
-  readonly downstreamReason?: string;
   /**
    * Hint for workloads that receive several SVIDs.
    * @default - none

@@ -6,6 +6,7 @@ import { WorkloadApi } from '../csi/workload-api';
 import { invalidProp } from '../errors';
 import { checkDnsName } from './dns-name';
 import { FederatedTrustDomain } from './federated-trust-domain';
+import { IdentityOptions } from './identity-options';
 import { collectExceptions, isReason } from './reason';
 import { conflictsOf, identitiesOf, RegisteredIdentity } from './registry';
 import { SpiffeIdScheme } from './spiffe-id-scheme';
@@ -22,7 +23,7 @@ export const EXCEPTIONS_ANNOTATION = 'spire-constructs.io/exceptions';
 export const ANY = '*';
 
 /** Properties of {@link WorkloadIdentity}. */
-export interface WorkloadIdentityProps {
+export interface WorkloadIdentityProps extends IdentityOptions {
   /** The SPIRE server that issues the identity (its trust domain and controller-manager class). */
   readonly server: SpireServer;
   /** The workload's namespace (pinned by `kubernetes.io/metadata.name` and `k8s:ns`). `ANY` is loose. */
@@ -44,41 +45,6 @@ export interface WorkloadIdentityProps {
    * @default SpiffeIdScheme.namespaceServiceAccount() (`/ns/<ns>/sa/<sa>`)
    */
   readonly idScheme?: SpiffeIdScheme;
-  /**
-   * X509-SVID lifetime; above 1h only with `longTtlReason`.
-   * @default Duration.hours(1)
-   */
-  readonly x509SvidTtl?: Duration;
-  /**
-   * Why this identity needs an X509-SVID lifetime above 1h (at least 10 characters; shown in the report).
-   * @default - none: lifetimes above 1h are refused
-   */
-  readonly longTtlReason?: string;
-  /**
-   * JWT-SVID lifetime.
-   * @default Duration.minutes(5)
-   */
-  readonly jwtSvidTtl?: Duration;
-  /**
-   * DNS names put into the X509-SVID.
-   * @default - none
-   */
-  readonly dnsNames?: string[];
-  /**
-   * Federated trust domains whose bundles the workload receives.
-   * @default - none
-   */
-  readonly federatesWith?: FederatedTrustDomain[];
-  /**
-   * Why this workload may use the SPIRE admin API (at least 10 characters). Sets `admin: true`.
-   * @default - not an admin
-   */
-  readonly adminReason?: string;
-  /**
-   * Why this workload is a downstream SPIRE server (at least 10 characters). Sets `downstream: true`.
-   * @default - not downstream
-   */
-  readonly downstreamReason?: string;
   /**
    * Why loose selection (`ANY` namespace or service account) is acceptable (at least 10
    * characters; shown in the report). Required for loose selection.
