@@ -43,8 +43,14 @@ export function istioCalleeHealth(callee: CalleeView, stage: RolloutStage, healt
   };
 }
 
-/** One declared allow: an ALLOW policy with the caller's exact principal (no `spiffe://`). @internal */
-export function istioAllow(callee: CalleeView, rule: AllowRule, index: number, stage: RolloutStage): Obj {
+/**
+ * One declared allow: an ALLOW policy with the caller's exact principal (no `spiffe://`), and
+ * for a declared (local) caller the same identity under each trust domain alias, so the policy
+ * keeps matching during a trust-domain migration.
+ *
+ * @internal
+ */
+export function istioAllow(callee: CalleeView, rule: AllowRule, index: number, stage: RolloutStage, trustDomainAliases: string[] = []): Obj {
   const operation: Obj = { ports: rule.ports.map(String) };
   if (rule.methods) operation.methods = [...rule.methods];
   if (rule.paths) operation.paths = [...rule.paths];
@@ -55,7 +61,13 @@ export function istioAllow(callee: CalleeView, rule: AllowRule, index: number, s
     spec: {
       selector: { matchLabels: { ...callee.labels } },
       action: 'ALLOW',
-      rules: [{ from: [{ source: { principals: [istioPrincipal(rule.caller.spiffeId)] } }], to: [{ operation }] }],
+      rules: [{ from: [{ source: { principals: principalsOf(rule, trustDomainAliases) } }], to: [{ operation }] }],
     },
   };
+}
+
+function principalsOf(rule: AllowRule, aliases: string[]): string[] {
+  const principal = istioPrincipal(rule.caller.spiffeId);
+  if (!rule.caller.identity) return [principal];
+  return [principal, ...aliases.map((alias) => `${alias}${rule.caller.spiffeId.path}`)];
 }

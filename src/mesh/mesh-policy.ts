@@ -255,7 +255,7 @@ export class MeshPolicy extends Construct {
     }
     const index = this.allowsTo(callee).length - 1;
     if (this.mesh.kind === MeshKind.ISTIO) {
-      this.emit(istioAllow(view, rule, index, stage));
+      this.emit(istioAllow(view, rule, index, stage, this.mesh.trustDomainAliases));
     } else {
       for (const port of rule.ports) {
         const key = `${ns}/${view.name}/${port}`;

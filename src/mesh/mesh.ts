@@ -1,3 +1,5 @@
+import { TrustDomain } from '../spiffe/trust-domain';
+
 /**
  * Rollout stages of a mesh policy, per namespace. Authorization is first observed, then mTLS is
  * tightened, then deny-by-default is enforced.
@@ -33,8 +35,8 @@ export enum MeshKind {
 /** Options of {@link Mesh.istio}. */
 export interface IstioMeshOptions {
   /**
-   * Other trust domains Istio treats as equivalent (mesh config `trustDomainAliases`); listed in
-   * the report for the mesh configuration.
+   * The mesh config's `trustDomainAliases`: declared callers are also allowed under each alias
+   * (`<alias>/ns/<ns>/sa/<sa>`), so policies keep matching during a trust-domain migration.
    * @default - none
    */
   readonly trustDomainAliases?: string[];
@@ -53,6 +55,12 @@ export interface LinkerdMeshOptions {
 export class Mesh {
   /** Istio (`security.istio.io/v1`). */
   public static istio(options: IstioMeshOptions = {}): Mesh {
+    for (const alias of options.trustDomainAliases ?? []) {
+      const problem = TrustDomain.problemWith(alias);
+      if (problem) {
+        throw new Error(`Invalid 'trustDomainAliases': received ${JSON.stringify(alias)}. ${problem}.`);
+      }
+    }
     return new Mesh(MeshKind.ISTIO, [...(options.trustDomainAliases ?? [])], []);
   }
 

@@ -178,6 +178,22 @@ describe('Linkerd at ENFORCE: every decision equals the declared intent', () => 
   });
 });
 
+describe('Istio trust domain aliases', () => {
+  test('declared callers are also allowed under each alias; the evaluator agrees', () => {
+    const { objects } = scenario(Mesh.istio({ trustDomainAliases: ['old.example.com'] }), RolloutStage.ENFORCE);
+    const p = one(objects, 'AuthorizationPolicy', 'payment-service-allow-0');
+    expect(p.spec.rules[0].from[0].source.principals).toEqual(['prod.example.com/ns/payments/sa/order-service', 'old.example.com/ns/payments/sa/order-service']);
+    const decide = (principal: string) =>
+      istioDecision(objects, { namespace: 'payments', podLabels: podLabelsOf(objects, 'payment-service'), port: 8443, method: 'POST', path: '/api/payments/charge', principal });
+    expect(decide('old.example.com/ns/payments/sa/order-service')).toBe('ALLOW');
+    expect(decide('other.example.com/ns/payments/sa/order-service')).toBe('DENY');
+  });
+
+  test('aliases must be trust domain names', () => {
+    expect(() => Mesh.istio({ trustDomainAliases: ['Old.Example'] })).toThrow(/Invalid 'trustDomainAliases': received "Old.Example"/);
+  });
+});
+
 describe('MeshPolicy refuses', () => {
   function base() {
     const app = new App();
