@@ -86,8 +86,8 @@ export class WorkloadIdentity extends Construct {
   public readonly server: SpireServer;
   /** Written exceptions (shown in the identity report). */
   public readonly exceptions: Record<string, string>;
-  /** The ClusterSPIFFEID. */
-  public readonly resource: ClusterSpiffeid;
+  /** The ClusterSPIFFEID (escape hatch: `resource.addJsonPatch(...)`). */
+  public readonly resource: ApiObject;
   /** Workloads bound with {@link bind}. */
   public readonly boundWorkloads: Array<plus.Deployment | plus.StatefulSet | plus.DaemonSet> = [];
 
