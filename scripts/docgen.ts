@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeOrCheck } from './generated-file';
 
 /** The part of typedoc's API used here (typedoc is ESM-only; Node 20 loads it with require). */
 interface TypedocApplication {
@@ -96,18 +97,7 @@ async function generate(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const content = await generate();
-  if (process.argv.includes('--check')) {
-    const current = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
-    if (current !== content) {
-      console.error('API.md is stale: run `npx projen docgen` (or `npx projen build`) and commit the result.');
-      process.exit(1);
-    }
-    console.log('API.md is current.');
-    return;
-  }
-  fs.writeFileSync(OUT, content);
-  console.log(`wrote ${path.relative(ROOT, OUT)}`);
+  writeOrCheck(OUT, await generate(), 'npx projen docgen');
 }
 
 main().catch((e) => {

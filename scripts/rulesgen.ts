@@ -4,8 +4,8 @@
  *   ts-node scripts/rulesgen.ts          writes RULES.md
  *   ts-node scripts/rulesgen.ts --check  fails when RULES.md differs from what the rules generate
  */
-import * as fs from 'fs';
 import * as path from 'path';
+import { writeOrCheck } from './generated-file';
 import { RULES } from '../src/checklist/rules';
 
 const OUT = path.resolve(__dirname, '..', 'RULES.md');
@@ -24,14 +24,4 @@ const content = [
   '',
 ].join('\n');
 
-if (process.argv.includes('--check')) {
-  const current = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
-  if (current !== content) {
-    console.error('RULES.md is stale: run `npx projen rulesgen` and commit the result.');
-    process.exit(1);
-  }
-  console.log('RULES.md is current.');
-} else {
-  fs.writeFileSync(OUT, content);
-  console.log('wrote RULES.md');
-}
+writeOrCheck(OUT, content, 'npx projen rulesgen');

@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../errors';
+import { isReason } from '../reason';
 import { blockingFindings, Finding, formatFinding, runChecklist } from './engine';
 import { KubeObject, objectName } from './rule';
 import { RULES } from './rules';
@@ -50,7 +51,7 @@ export class Checklist {
     if (!RULES.some((r) => r.id === ruleId)) {
       throw invalidProp('ruleId', ruleId, `Use a rule id of the checklist (${RULES.map((r) => r.id).join(', ')}).`);
     }
-    if (typeof reason !== 'string' || reason.trim().length < 10) {
+    if (!isReason(reason)) {
       throw invalidProp('reason', reason, 'Give a written reason of at least 10 characters.');
     }
     const list = acks.get(scope) ?? [];

@@ -1,4 +1,5 @@
 import { invalidProp } from '../errors';
+import { isReason } from '../reason';
 import { ConfigValue } from './json';
 import { PluginDefinition } from './plugin';
 import { requireAbsolutePath, requireString } from './validate';
@@ -33,7 +34,7 @@ export class KubeletVerification {
    * the finding is acknowledged.
    */
   public static skip(reason: string): KubeletVerification {
-    if (typeof reason !== 'string' || reason.trim().length < 10) {
+    if (!isReason(reason)) {
       throw invalidProp('skip.reason', reason, 'Skipping kubelet verification needs a reason of at least 10 characters.');
     }
     return new KubeletVerification(KubeletVerificationMode.SKIP, undefined, reason);

@@ -7,11 +7,13 @@ import { invalidProp } from '../errors';
 import { checkDnsName } from './dns-name';
 import { FederatedTrustDomain } from './federated-trust-domain';
 import { IdentityOptions } from './identity-options';
-import { collectExceptions, isReason } from './reason';
+import { isReason } from '../reason';
+import { collectExceptions } from './exceptions';
 import { conflictsOf, identitiesOf, RegisteredIdentity } from './registry';
 import { SpiffeIdScheme } from './spiffe-id-scheme';
 import { ClusterSpiffeid } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { checkDnsLabel } from '../k8s/names';
 import { SpireServer } from '../server/spire-server';
 import { compareDurations, renderGoDuration } from '../spiffe/duration';
 import { SpiffeId } from '../spiffe/spiffe-id';
@@ -296,8 +298,5 @@ function checkName(value: string, prop: string): string {
   if (value === ANY && (prop === 'namespace' || prop === 'serviceAccount')) {
     return value;
   }
-  if (typeof value !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 63) {
-    throw invalidProp(prop, value, 'Use a Kubernetes name: lowercase letters, digits and "-", at most 63 characters.');
-  }
-  return value;
+  return checkDnsLabel(value, prop);
 }

@@ -32,11 +32,7 @@ export class SpireStack extends RenderedComponent {
   public constructor(name: string, args: SpireStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super('spire-constructs:index:SpireStack', name, opts);
     const chart = new Chart(new App(), name);
-    try {
-      this.construct = new Cdk8sSpireStack(chart, 'spire', args);
-    } catch (e) {
-      throw new pulumi.ResourceError(e instanceof Error ? e.message : String(e), this);
-    }
+    this.construct = this.build(() => new Cdk8sSpireStack(chart, 'spire', args));
     this.registerChart(chart, opts, args.checklist ?? true);
     this.namespace = this.construct.server.namespace;
     this.systemNamespace = this.construct.agent.namespace;
@@ -77,11 +73,7 @@ export class SpireServer extends RenderedComponent {
     super('spire-constructs:index:SpireServer', name, opts);
     this._app = new App();
     const chart = new Chart(this._app, name);
-    try {
-      this.construct = new Cdk8sSpireServer(chart, 'server', args);
-    } catch (e) {
-      throw new pulumi.ResourceError(e instanceof Error ? e.message : String(e), this);
-    }
+    this.construct = this.build(() => new Cdk8sSpireServer(chart, 'server', args));
     this.registerChart(chart, opts, false);
     this.namespace = this.construct.namespace;
     this.serviceName = this.construct.serviceName;
@@ -108,11 +100,7 @@ export class SpireAgent extends RenderedComponent {
     super('spire-constructs:index:SpireAgent', name, opts);
     const chart = new Chart(args.server._app, name);
     const before = args.server.construct.config.toJson();
-    try {
-      this.construct = new Cdk8sSpireAgent(chart, 'agent', { ...args, server: args.server.construct });
-    } catch (e) {
-      throw new pulumi.ResourceError(e instanceof Error ? e.message : String(e), this);
-    }
+    this.construct = this.build(() => new Cdk8sSpireAgent(chart, 'agent', { ...args, server: args.server.construct }));
     if (args.server.construct.config.toJson() !== before) {
       throw new pulumi.ResourceError(
         `Invalid 'name': received ${JSON.stringify(this.construct.name)}. The server was registered allowing "${args.server.construct.bundleConfigMap.namespace}:spire-agent"; create the server with agentServiceAccount "${this.construct.name}" or use the SpireStack component.`,
@@ -139,12 +127,7 @@ export class SpiffeCsiDriver extends RenderedComponent {
   public constructor(name: string, args: SpiffeCsiDriverArgs, opts?: pulumi.ComponentResourceOptions) {
     super('spire-constructs:index:SpiffeCsiDriver', name, opts);
     const chart = new Chart(new App(), name);
-    let driver: Cdk8sSpiffeCsiDriver;
-    try {
-      driver = new Cdk8sSpiffeCsiDriver(chart, 'csi', { ...args, agent: args.agent.construct });
-    } catch (e) {
-      throw new pulumi.ResourceError(e instanceof Error ? e.message : String(e), this);
-    }
+    const driver = this.build(() => new Cdk8sSpiffeCsiDriver(chart, 'csi', { ...args, agent: args.agent.construct }));
     this.registerChart(chart, opts, false);
     this.driverName = driver.driverName;
     this.registerOutputs({ driverName: this.driverName });
@@ -168,11 +151,7 @@ export class WorkloadIdentity extends RenderedComponent {
     super('spire-constructs:index:WorkloadIdentity', name, opts);
     const server = args.server instanceof SpireStack ? args.server.construct.server : args.server.construct;
     const chart = new Chart(server.node.root as App, name);
-    try {
-      this.construct = new Cdk8sWorkloadIdentity(chart, 'identity', { ...args, server });
-    } catch (e) {
-      throw new pulumi.ResourceError(e instanceof Error ? e.message : String(e), this);
-    }
+    this.construct = this.build(() => new Cdk8sWorkloadIdentity(chart, 'identity', { ...args, server }));
     Checklist.enable(chart);
     this.registerChart(chart, opts, true);
     this.spiffeId = this.construct.spiffeId.uri;
@@ -202,12 +181,10 @@ export class MeshPolicy extends RenderedComponent {
       throw new pulumi.ResourceError("Invalid 'allows': received []. List at least one allowed call.", this);
     }
     const chart = new Chart(args.allows[0].callee.construct.node.root as App, name);
-    try {
+    this.build(() => {
       const policy = new Cdk8sMeshPolicy(chart, 'policy', args);
       for (const a of args.allows) policy.allow(a.caller.construct, a.callee.construct, a);
-    } catch (e) {
-      throw new pulumi.ResourceError(e instanceof Error ? e.message : String(e), this);
-    }
+    });
     this.registerChart(chart, opts, true);
     this.registerOutputs({});
   }

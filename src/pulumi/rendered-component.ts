@@ -26,6 +26,15 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
     super(type, componentName, {}, opts);
   }
 
+  /** Runs the construct code, turning a construct error into a ResourceError of this component. */
+  protected build<T>(create: () => T): T {
+    try {
+      return create();
+    } catch (e) {
+      throw new pulumi.ResourceError(e instanceof Error ? e.message : String(e), this);
+    }
+  }
+
   /**
    * Renders a chart and registers its objects. The chart's validations (identity conflicts, the
    * checklist) fail the program with a ResourceError; WARN findings are logged.

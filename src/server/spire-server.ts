@@ -19,6 +19,7 @@ import { invalidProp } from '../errors';
 import { Images } from '../images';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { componentLabels, selectorLabels } from '../k8s/labels';
+import { checkDnsLabel } from '../k8s/names';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../k8s/security';
 import { TrustDomain } from '../spiffe/trust-domain';
@@ -900,13 +901,6 @@ export class SpireServer extends Construct {
       });
     }
   }
-}
-
-function checkDnsLabel(value: string, prop: string): string {
-  if (typeof value !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 63) {
-    throw invalidProp(prop, value, 'Use a Kubernetes name: lowercase letters, digits and "-", at most 63 characters.');
-  }
-  return value;
 }
 
 function portOf(url: string): number {

@@ -1,5 +1,4 @@
 import { Chart, Testing } from 'cdk8s';
-import { Construct } from 'constructs';
 import { KubeObject } from './validate';
 
 /** A fresh chart in a test app. */
@@ -33,4 +32,3 @@ export function container(workload: any, name: string): any {
   return c;
 }
 
-export type { Construct };

@@ -1,14 +1,7 @@
 import { Duration } from 'cdk8s';
 import { invalidProp } from '../errors';
+import { isReason } from '../reason';
 import { compareDurations, renderGoDuration } from '../spiffe/duration';
-
-/** Minimum length of a written reason for an exception. */
-export const MIN_REASON_LENGTH = 10;
-
-/** True for a written reason: a string of at least 10 non-blank characters. @internal */
-export function isReason(reason: string | undefined): boolean {
-  return typeof reason === 'string' && reason.trim().length >= MIN_REASON_LENGTH;
-}
 
 /** The written exceptions an identity may carry. @internal */
 export interface ExceptionProps {
