@@ -164,6 +164,21 @@ project.addTask('validate:agent-configs', {
   exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/validate-agent-configs.ts',
 });
 
+// End-to-end on real components (Kubernetes API server, SPIRE, controller manager, PostgreSQL,
+// OpenBao): builds them once into ~/.cache/spire-constructs-e2e, then runs e2e/*.e2e.ts in a
+// network namespace with loopback only. Needs root and Go; `.ci/run` calls it after `npm test`.
+project.addTask('test:e2e', {
+  description: 'End-to-end suite on real components (writes E2E.md)',
+  exec: 'bash e2e/run.sh',
+  receiveArgs: true,
+});
+project.tsconfigDev.addInclude('../e2e/**/*.ts');
+project.eslint?.addLintPattern('e2e');
+project.eslint?.allowDevDeps('e2e/**');
+new JsonFile(project, 'e2e/tsconfig.json', {
+  obj: { extends: '../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '..' }, include: ['**/*.ts'] },
+});
+
 // Type-check everything jest does not load (examples, scripts), strictly.
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check src, test, examples and scripts',

@@ -172,7 +172,7 @@ export class WorkloadIdentity extends Construct {
           className: this.server.className,
           spiffeIdTemplate: this.spiffeId.uri,
           namespaceSelector: this.namespace !== ANY ? { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } } : undefined,
-          podSelector: Object.keys(this.podLabels).length > 0 ? { matchLabels: { ...this.podLabels } } : undefined,
+          podSelector: Object.keys(this.entryPodLabels).length > 0 ? { matchLabels: { ...this.entryPodLabels } } : undefined,
           workloadSelectorTemplates: selectors.length > 0 ? selectors : undefined,
           ttl: renderGoDuration(this.x509SvidTtl),
           jwtTtl: renderGoDuration(this.jwtSvidTtl),
@@ -209,6 +209,20 @@ export class WorkloadIdentity extends Construct {
     }
   }
 
+  /**
+   * The pod labels the ClusterSPIFFEID's podSelector requires: the pinned pod labels plus, when the
+   * service account is pinned, `spire-constructs.io/service-account: <sa>` (set by `bind()`).
+   * The controller manager renders an entry for every pod its selectors match and adds the
+   * `k8s:sa` selector as is: without this label, every pod of the namespace would get an entry
+   * for every identity of the namespace (unusable ones, but one per pod and identity).
+   */
+  public get entryPodLabels(): Record<string, string> {
+    return {
+      ...this.podLabels,
+      ...(this.serviceAccount !== ANY ? { [SERVICE_ACCOUNT_LABEL]: this.serviceAccount } : {}),
+    };
+  }
+
   /** True when selection is loose (`ANY` namespace or service account). */
   public get isBroad(): boolean {
     return this.namespace === ANY || this.serviceAccount === ANY;
@@ -217,7 +231,8 @@ export class WorkloadIdentity extends Construct {
   /**
    * Binds a cdk8s-plus Deployment, StatefulSet or DaemonSet to this identity: the workload runs
    * as the identity's service account (set if it has none, refused if it has another), in the
-   * identity's namespace, with the pinned pod labels, and gets the Workload API (CSI volume,
+   * identity's namespace, with the pinned pod labels and `spire-constructs.io/service-account`
+   * (which scopes the ClusterSPIFFEID to its pods), and gets the Workload API (CSI volume,
    * mount, `SPIFFE_ENDPOINT_SOCKET`). The running pod gets exactly the declared identity.
    */
   public bind(workload: plus.Deployment | plus.StatefulSet | plus.DaemonSet): void {
@@ -243,7 +258,7 @@ export class WorkloadIdentity extends Construct {
         `Workload '${workload.node.path}' runs as service account "${sa}", but identity '${this.node.path}' is for "${this.serviceAccount}".`,
       );
     }
-    for (const [k, v] of Object.entries(this.podLabels)) {
+    for (const [k, v] of Object.entries(this.entryPodLabels)) {
       const existing = workload.podMetadata.getLabel(k);
       if (existing !== undefined && existing !== v) {
         throw invalidProp('workload pod label', `${k}=${existing}`, `Identity '${this.node.path}' pins ${k}=${v}.`);
@@ -286,6 +301,13 @@ export class WorkloadIdentity extends Construct {
     return [...ports].sort((a, b) => a - b);
   }
 }
+
+/**
+ * The pod label that scopes a ClusterSPIFFEID to the pods of its service account (the
+ * controller manager selects pods by labels only). `WorkloadIdentity.bind()` sets it; pods
+ * deployed otherwise must carry it to be registered.
+ */
+export const SERVICE_ACCOUNT_LABEL = 'spire-constructs.io/service-account';
 
 const boundWorkloads = new WeakMap<Construct, WorkloadIdentity>();
 

@@ -392,7 +392,10 @@ export class SpireServer extends Construct {
       spec: {
         replicas: this.replicas,
         serviceName: `${this.name}-headless`,
-        podManagementPolicy: 'Parallel',
+        // One at a time, each Ready before the next: replicas started together on an empty
+        // PostgreSQL race on SPIRE's schema migration and crash (duplicate key on
+        // pg_type_typname_nsp_index; reproduced by the end-to-end suite with `Parallel`).
+        podManagementPolicy: 'OrderedReady',
         selector: { matchLabels: selector },
         template: {
           metadata: {

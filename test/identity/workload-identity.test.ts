@@ -43,6 +43,9 @@ describe('WorkloadIdentity rendering', () => {
       hint: 'payments-order-service',
       spiffeIDTemplate: 'spiffe://prod.example.com/ns/payments/sa/order-service',
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'payments' } },
+      // The controller manager selects pods by labels only and renders an entry per selected pod:
+      // this label keeps other service accounts' pods from getting entries (proved in e2e/).
+      podSelector: { matchLabels: { 'spire-constructs.io/service-account': 'order-service' } },
       workloadSelectorTemplates: ['k8s:ns:payments', 'k8s:sa:order-service'],
       ttl: '1h',
       jwtTtl: '5m',
@@ -55,7 +58,7 @@ describe('WorkloadIdentity rendering', () => {
   test('extra pins: pod labels and container name', () => {
     const { objects } = identity({ podLabels: { 'app.kubernetes.io/name': 'order' }, containerName: 'app' });
     const c = one(objects, 'ClusterSPIFFEID');
-    expect(c.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'order' } });
+    expect(c.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'order', 'spire-constructs.io/service-account': 'order-service' } });
     expect(c.spec.workloadSelectorTemplates).toEqual(['k8s:ns:payments', 'k8s:sa:order-service', 'k8s:pod-label:app.kubernetes.io/name:order', 'k8s:container-name:app']);
     expectValidManifests(objects);
   });
@@ -212,6 +215,10 @@ describe('bind', () => {
     expect(pod.volumes).toEqual([{ name: 'spiffe-workload-api', csi: { driver: 'csi.spiffe.io', readOnly: true } }]);
     expect(pod.containers[0].env).toEqual([{ name: 'SPIFFE_ENDPOINT_SOCKET', value: 'unix:///spiffe-workload-api/spire-agent.sock' }]);
     expect(d.spec.template.metadata.labels.app).toBe('order');
+    // The label the ClusterSPIFFEID's podSelector requires.
+    expect(d.spec.template.metadata.labels['spire-constructs.io/service-account']).toBe('order-service');
+    const c = one(Testing.synth(chart) as KubeObject[], 'ClusterSPIFFEID');
+    for (const [k, v] of Object.entries(c.spec.podSelector.matchLabels)) expect(d.spec.template.metadata.labels[k]).toBe(v);
   });
 
   test('keeps a matching service account, refuses a different one', () => {

@@ -50,6 +50,11 @@ describe('SpireServer defaults', () => {
     expect(pod.priorityClassName).toBe('system-cluster-critical');
   });
 
+  test('replicas start one at a time, each Ready before the next (one server migrates an empty database first)', () => {
+    // Parallel start crashes on SPIRE's schema migration (proved against real PostgreSQL by e2e/).
+    expect(sts.spec.podManagementPolicy).toBe('OrderedReady');
+  });
+
   test('server container: pinned image, -expandEnv, probes on the health port, resources', () => {
     const c = container(sts, 'spire-server');
     expect(c.image).toBe('ghcr.io/spiffe/spire-server:1.15.3');

@@ -1,0 +1,45 @@
+/**
+ * Where the real components live: built once by `e2e/install/build-components.sh` into a cache
+ * outside the clone (CI runs in a fresh clone on the same machine), at the versions of
+ * `e2e/components.json`.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { run } from './proc';
+
+export const VERSIONS: Record<'kubernetes' | 'kwok' | 'spire' | 'spire-controller-manager' | 'openbao', string> =
+  JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'components.json'), 'utf8'));
+
+export const CACHE = process.env.SPIRE_E2E_CACHE ?? path.join(os.homedir(), '.cache', 'spire-constructs-e2e');
+
+const dir = (component: keyof typeof VERSIONS) => path.join(CACHE, `${component}-${VERSIONS[component]}`);
+
+export const BIN = {
+  kubeApiserver: path.join(dir('kubernetes'), 'kube-apiserver'),
+  kubeControllerManager: path.join(dir('kubernetes'), 'kube-controller-manager'),
+  kubeScheduler: path.join(dir('kubernetes'), 'kube-scheduler'),
+  kwok: path.join(dir('kwok'), 'kwok'),
+  kwokStages: path.join(dir('kwok'), 'stage'),
+  spireServer: path.join(dir('spire'), 'spire-server'),
+  spireAgent: path.join(dir('spire'), 'spire-agent'),
+  controllerManager: path.join(dir('spire-controller-manager'), 'spire-controller-manager'),
+  bao: path.join(dir('openbao'), 'bao'),
+  etcd: '/usr/bin/etcd',
+  postgresBin: '/usr/lib/postgresql/15/bin',
+};
+
+/** Fails with what to run when a component is missing. */
+export function requireComponents(): void {
+  const missing = Object.entries(BIN).filter(([, p]) => !fs.existsSync(p)).map(([k, p]) => `${k} (${p})`);
+  if (missing.length > 0) {
+    throw new Error(`end-to-end components missing: ${missing.join(', ')}.\n` +
+      'Run `bash e2e/install/build-components.sh` (Go builds from the module proxy) and ' +
+      '`apt-get install etcd-server postgresql` first; `bash .ci/run` does both.');
+  }
+}
+
+export function versionOf(bin: string, args: string[]): string {
+  const r = run(bin, args, { allowFail: true });
+  return (r.stdout.trim() || r.stderr.trim()).split('\n')[0];
+}

