@@ -173,6 +173,7 @@ project.addTask('test:e2e', {
   receiveArgs: true,
 });
 project.tsconfigDev.addInclude('../e2e/**/*.ts');
+project.npmignore?.exclude('/e2e/', '/E2E.md');
 project.eslint?.addLintPattern('e2e');
 project.eslint?.allowDevDeps('e2e/**');
 new JsonFile(project, 'e2e/tsconfig.json', {

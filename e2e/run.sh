@@ -21,5 +21,7 @@ fi
 [ "$(id -u)" = 0 ] || { echo "the end-to-end suite needs root (mount namespaces, setpriv, PostgreSQL as its own user)"; exit 1; }
 
 bash e2e/install/build-components.sh
+# The suite's own test workload (Go, go-spiffe), built before the network goes away.
+(cd e2e/workloads && GOFLAGS=-mod=readonly go build -o "${SPIRE_E2E_CACHE:-$HOME/.cache/spire-constructs-e2e}/workloads/spiffe-http" ./spiffe-http)
 
 exec unshare --net -- bash -c 'ip link set lo up && exec npx jest --config e2e/jest.config.json --runInBand --ci --forceExit "$@"' e2e "$@"

@@ -15,7 +15,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { BIN, requireComponents, VERSIONS, versionOf } from './harness/components';
 import { bindToPodAddress, describeChange, leafChanges, nonAddressChanges } from './harness/config-diff';
@@ -23,13 +23,15 @@ import { ControlPlane, startControlPlane } from './harness/control-plane';
 import { applyOrder, exampleNames, exampleObjects, idOf, upstreamCrds } from './harness/examples';
 import { KubeClient, KubeError, KubeObject } from './harness/kube';
 import { OpenBao, startOpenBao } from './harness/openbao';
-import { certInfo } from './harness/pki';
+import { certInfo, TestCa } from './harness/pki';
 import { Pod, RunningContainer, runContainer } from './harness/pod-runner';
 import { cnpgServerNames, Postgres, startPostgres } from './harness/postgres';
-import { Proc, run, sleep, stopAll, waitFor } from './harness/proc';
+import { Proc, run, sleep, stopAll, tcpOpen, waitFor } from './harness/proc';
 import { Report } from './harness/report';
 import { Entry, fetchX509, healthy, listAgents, listEntries, serverCli } from './harness/spire';
-import { ProductionChart } from '../examples/production/main';
+import { callAs, LoadSummary, loadAs, serveAs } from './harness/workload';
+import { ProductionChart, productionStackProps } from '../examples/production/main';
+import { SpireStack, WorkloadIdentity } from '../src';
 import { SPIRE_VERSION } from '../src/images';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -511,3 +513,204 @@ test('5. failover: one server killed, the agent keeps renewing SVIDs from the ot
     expect(procs.every((p) => p.running)).toBe(true);
   });
 }, 600_000);
+
+// ---- Issue #15: real mTLS between workloads, the generated allowlist enforced with real SVIDs ----
+
+const CALLEE_UID = 3001;
+const ORDER_UID = 3002;
+const SUBSCRIPTION_UID = 3003;
+const STRANGER_UID = 3004;
+const CALLEE_ADDR = '127.0.0.51';
+const ROTATING_CALLEE_ADDR = '127.0.0.52';
+
+interface Mtls {
+  callee: string;
+  url: (p: string) => string;
+  allowlist: any;
+  bundleFile: string;
+  port: number;
+}
+let mtls: Mtls | undefined;
+
+/** Registers `spiffeId` for processes of `uid` under the agent (the `unix` attestor stands in for `k8s`). */
+function registerUid(spiffeId: string, uid: number, ttlSeconds: number): void {
+  serverCli(liveServer().socket, ['entry', 'create', '-parentID', agent!.id, '-spiffeID', spiffeId, '-selector', `unix:uid:${uid}`, '-x509SVIDTTL', String(ttlSeconds)]);
+}
+
+function liveServer(): (typeof servers)[number] {
+  const s = servers.find((x) => x.server.proc.running);
+  if (!s) throw new Error('no spire-server is running');
+  return s;
+}
+
+test('6. real mTLS with go-spiffe (unix workload attestor stands in for k8s): the callee enforces the generated allowlist unchanged; undeclared paths, other SPIFFE IDs, a foreign trust domain and no certificate are refused', async () => {
+  await report.step('mTLS between go-spiffe workloads; the callee enforces the generated allowlist ConfigMap unchanged', async () => {
+    expect(agent).toBeDefined();
+    const cm = find(production, 'ConfigMap', (o) => o.metadata.name.endsWith('-allowed-callers'));
+    const json: string = cm.data['allowed-callers.json'];
+    const allowlist = JSON.parse(json);
+    const callee: string = allowlist.callee;
+    const td = new URL(callee).host;
+    const port: number = allowlist.rules[0].ports?.[0] ?? 8443;
+    const ttl = parseGoDuration(find(production, 'ClusterSPIFFEID', (o) => o.spec.spiffeIDTemplate === callee).spec.ttl);
+    const order = `spiffe://${td}/ns/payments/sa/order-service`;
+    const subscription = `spiffe://${td}/ns/payments/sa/subscription-service`;
+    const stranger = `spiffe://${td}/ns/payments/sa/e2e-other`;
+    registerUid(callee, CALLEE_UID, ttl);
+    registerUid(order, ORDER_UID, ttl);
+    registerUid(subscription, SUBSCRIPTION_UID, ttl);
+    registerUid(stranger, STRANGER_UID, ttl);
+
+    const dir = path.join(runDir, 'mtls');
+    fs.mkdirSync(dir, { recursive: true });
+    const allowlistFile = path.join(dir, 'allowed-callers.json');
+    fs.writeFileSync(allowlistFile, json); // the ConfigMap's data, byte for byte
+    fs.chmodSync(dir, 0o755);
+    const bundleFile = path.join(dir, 'bundle.pem');
+    fs.writeFileSync(bundleFile, serverCli(liveServer().socket, ['bundle', 'show']).out);
+    const server = serveAs(path.join(runDir, 'logs'), 'payment-service', CALLEE_UID, agent!.socket, `${CALLEE_ADDR}:${port}`, allowlistFile);
+    await waitFor('the callee to serve mTLS', 60_000, () => tcpOpen(CALLEE_ADDR, port), [server], 500);
+    const url = (p: string) => `https://${CALLEE_ADDR}:${port}${p}`;
+    mtls = { callee, url, allowlist, bundleFile, port };
+
+    // Every declared (caller, method, path) succeeds.
+    const uidOf: Record<string, number> = { [order]: ORDER_UID, [subscription]: SUBSCRIPTION_UID };
+    const declared: Array<[string, string, string]> = [];
+    for (const r of allowlist.rules) for (const c of r.callers) for (const m of r.methods) for (const p of r.paths) declared.push([c, m, p]);
+    expect(declared.length).toBeGreaterThan(0);
+    for (const [caller, method, p] of declared) {
+      const got = callAs(uidOf[caller], agent!.socket, url(p), method, callee);
+      expect({ caller, method, path: p, status: got.status, output: got.output }).toMatchObject({ status: 200 });
+    }
+    report.fact(`The callee (\`spiffe-http serve\`, go-spiffe v2, SVID from the real agent) loaded \`${cm.metadata.name}\` data unchanged; every declared call succeeded (200): ${declared.map(([c, m, p]) => `${c.split('/').pop()} ${m} ${p}`).join('; ')}.`);
+
+    // Everything else is refused.
+    const refusedPaths = [['/api/payments/refund', subscription], ['/api/payments/unknown', order], ['/admin', order]] as const;
+    for (const [p, caller] of refusedPaths) {
+      const allowed = allowlist.rules.some((r: any) => r.callers.includes(caller) && r.paths.includes(p));
+      expect(allowed).toBe(false);
+      const got = callAs(uidOf[caller], agent!.socket, url(p), 'POST', callee);
+      expect({ path: p, caller, status: got.status }).toEqual({ path: p, caller, status: 403 });
+    }
+    const wrongMethod = callAs(ORDER_UID, agent!.socket, url('/api/payments/charge'), 'DELETE', callee);
+    expect(wrongMethod.status).toBe(403);
+    const strangerCall = callAs(STRANGER_UID, agent!.socket, url('/api/payments/charge'), 'POST', callee);
+    expect(strangerCall.status).toBe(403);
+    report.fact(`Refused with 403 by the allowlist: an undeclared path for a declared caller (subscription-service → /api/payments/refund), unknown paths, a declared path with an undeclared method, and another SPIFFE ID of the same trust domain (\`${stranger}\`).`);
+
+    // A caller from a foreign trust domain, and a client without a certificate: refused in the handshake.
+    const partnerCa = new TestCa(path.join(runDir, 'pki', 'partner'), 'partner.example');
+    const foreign = partnerCa.issue('partner-order', { cn: 'order-service', names: ['spiffe://partner.example/ns/payments/sa/order-service'], client: true, server: true });
+    fs.chmodSync(foreign.key, 0o644);
+    const foreignCall = callAs(STRANGER_UID, agent!.socket, url('/api/payments/charge'), 'POST', callee, ['-cert', foreign.cert, '-key', foreign.key, '-bundle', bundleFile]);
+    expect(foreignCall.status).toBeUndefined();
+    const noCert = callAs(STRANGER_UID, agent!.socket, url('/api/payments/charge'), 'POST', callee, ['-no-cert', '-bundle', bundleFile]);
+    expect(noCert.status).toBeUndefined();
+    report.fact(`Refused in the TLS handshake: a caller with an SVID from the foreign trust domain \`partner.example\` (${lastLine(foreignCall.output)}), and a client without a certificate (${lastLine(noCert.output)}).`);
+
+    // A process under another uid (standing in for another service account) gets no SVID.
+    const none = fetchX509(agent!.socket, OTHER_UID);
+    expect(none.ok).toBe(false);
+    report.fact(`A process under uid ${OTHER_UID} (standing in for the wrong service account) gets no SVID: ${lastLine(none.output)}.`);
+  });
+}, 600_000);
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').pop()!.replace(/\s+/g, ' ').slice(0, 160);
+}
+
+test('7. rotation under load: a 2-minute TTL set through the library\'s props, continuous requests across two rotations of both sides\' SVIDs and a spire-server restart, zero failed requests', async () => {
+  await report.step('Rotation under load: 2-minute SVIDs (library props), two rotations of both sides and a server restart, zero failed requests', async () => {
+    expect(mtls).toBeDefined();
+    const m = mtls!;
+    // The TTL as a user sets it: WorkloadIdentity's x509SvidTtl.
+    const chart = new Chart(Testing.app(), 'ttl');
+    const stack = new SpireStack(chart, 'spire', productionStackProps());
+    const short = new WorkloadIdentity(chart, 'callee', { server: stack.server, namespace: 'payments', serviceAccount: 'payment-service', x509SvidTtl: Duration.minutes(2) });
+    const ttl = parseGoDuration(short.resource.toJson().spec.ttl);
+    expect(ttl).toBe(120);
+    const calleeUid = 3011;
+    const callerUid = 3012;
+    const td = new URL(m.callee).host;
+    const caller = `spiffe://${td}/ns/payments/sa/order-service`;
+    registerUid(m.callee, calleeUid, ttl);
+    registerUid(caller, callerUid, ttl);
+    // Same port (the allowlist's rules name it), another address.
+    const addr = ROTATING_CALLEE_ADDR;
+    const callee = serveAs(path.join(runDir, 'logs'), 'payment-service-rotating', calleeUid, agent!.socket, `${addr}:${m.port}`, path.join(runDir, 'mtls', 'allowed-callers.json'));
+    await waitFor('the rotating callee to serve', 60_000, () => tcpOpen(addr, m.port), [callee], 500);
+    const url = `https://${addr}:${m.port}/api/payments/charge`;
+    const loadProc = loadAs(path.join(runDir, 'logs'), callerUid, agent!.socket, url, 'POST', m.callee, '170s');
+    // A server restart in the middle of the load.
+    await sleep(40_000);
+    const victim = servers.find((s) => s.server.proc.running)!;
+    await victim.server.proc.stop(true);
+    const sts = find(production, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
+    const serverConfMap = find(production, 'ConfigMap', (o) => o.data?.['server.conf']);
+    const serverConf = JSON.parse(serverConfMap.data['server.conf']);
+    const configVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === serverConfMap.metadata.name).name;
+    const conn = Object.fromEntries((serverConf.plugins.DataStore[0].sql.plugin_data.connection_string as string).split(' ').map((kv) => kv.split('=') as [string, string]));
+    victim.server = await runContainer({
+      kube,
+      runDir,
+      pod: victim.pod,
+      container: 'spire-server',
+      entrypoint: [BIN.spireServer, 'run'],
+      podIp: victim.ip,
+      hosts: { [conn.host]: [POSTGRES_IP], [new URL(serverConf.plugins.UpstreamAuthority[0].vault.plugin_data.vault_addr).hostname]: [OPENBAO_IP] },
+      overrides: { [configVolume]: { 'server.conf': JSON.stringify(bindToPodAddress(serverConf, victim.ip), null, 2) } },
+      name: `${victim.pod.metadata.name}-spire-server-restarted`,
+    });
+    await waitFor(`${victim.pod.metadata.name} to be ready again`, 120_000, () => healthy(victim.socket), [victim.server.proc], 1000);
+    report.fact(`Restarted ${victim.pod.metadata.name} (SIGTERM, then started again from the same configuration and data) 40 s into the load; it was healthy again.`);
+    await waitFor('the load to finish', 240_000, () => !loadProc.running, [], 2000);
+    const summaryLine = fs.readFileSync(loadProc.logFile, 'utf8').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+    expect(summaryLine).toBeDefined();
+    const sum = JSON.parse(summaryLine!) as LoadSummary;
+    expect({ failures: sum.failures, firstFailures: sum.firstFailures }).toEqual({ failures: 0, firstFailures: null });
+    expect(sum.requests).toBeGreaterThan(100);
+    expect((sum.clientSerials ?? []).length).toBeGreaterThanOrEqual(3);
+    expect((sum.serverSerials ?? []).length).toBeGreaterThanOrEqual(3);
+    report.fact(`${sum.requests} requests in ${sum.seconds.toFixed(0)} s (a new mTLS handshake each), 0 failed.`);
+    report.fact(`Caller SVID serials in use: ${(sum.clientSerials ?? []).join(' → ')}; callee SVID serials in use: ${(sum.serverSerials ?? []).join(' → ')}.`);
+    await callee.stop(true);
+  });
+}, 900_000);
+
+test('8. figures for sizing: time from a new registration to the SVID in the workload, and SVIDs per second the real server issues here', async () => {
+  await report.step('Figures: registration-to-SVID latency and SVID issuance rate on this machine', async () => {
+    expect(agent).toBeDefined();
+    const td = new URL(mtls?.callee ?? 'spiffe://prod.example.com/x').host;
+    const latencies: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const uid = 3100 + i;
+      const t0 = Date.now();
+      registerUid(`spiffe://${td}/e2e/latency/${i}`, uid, 3600);
+      await waitFor('the new SVID to reach the workload', 60_000, () => fetchX509(agent!.socket, uid).ok, [agent!.run.proc], 100);
+      latencies.push((Date.now() - t0) / 1000);
+    }
+    report.fact(`Time from \`entry create\` to the SVID in the workload (3 tries): ${latencies.map((l) => `${l.toFixed(1)} s`).join(', ')} (the agent syncs entries every 5 s).`);
+
+    const n = 1000;
+    const uid = 3200;
+    const data = path.join(runDir, 'entries.json');
+    fs.writeFileSync(data, JSON.stringify({
+      entries: Array.from({ length: n }, (_, i) => ({ spiffe_id: `spiffe://${td}/e2e/bulk/${i}`, parent_id: agent!.id, selectors: [{ type: 'unix', value: `uid:${uid}` }], x509_svid_ttl: 3600 })),
+    }));
+    const t0 = Date.now();
+    serverCli(liveServer().socket, ['entry', 'create', '-data', data]);
+    const count = () => {
+      const r = run('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', BIN.spireAgent, 'api', 'fetch', 'x509', '-socketPath', agent!.socket, '-timeout', '10s'], { allowFail: true });
+      return Number(/Received (\d+) svid/.exec(r.stdout)?.[1] ?? 0);
+    };
+    const created = (Date.now() - t0) / 1000;
+    let first: number | undefined;
+    await waitFor(`all ${n} SVIDs to reach the workload`, 300_000, () => {
+      const c = count();
+      if (c > 0 && first === undefined) first = (Date.now() - t0) / 1000;
+      return c >= n;
+    }, [agent!.run.proc], 250);
+    const seconds = (Date.now() - t0) / 1000;
+    report.fact(`${n} new entries for one workload (created in ${created.toFixed(1)} s): the first SVIDs reached the workload after ${first!.toFixed(1)} s, all ${n} after ${seconds.toFixed(1)} s: at least ${(n / seconds).toFixed(0)} SVIDs/s signed by the server and delivered through the agent on this machine (${os.cpus().length} CPUs, PostgreSQL, two or three servers), the agent's 5 s sync interval included.`);
+  });
+}, 900_000);

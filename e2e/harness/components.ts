@@ -27,6 +27,8 @@ export const BIN = {
   bao: path.join(dir('openbao'), 'bao'),
   etcd: '/usr/bin/etcd',
   postgresBin: '/usr/lib/postgresql/15/bin',
+  /** The suite's test workload (e2e/workloads/spiffe-http), built by e2e/run.sh. */
+  spiffeHttp: path.join(CACHE, 'workloads', 'spiffe-http'),
 };
 
 /** Fails with what to run when a component is missing. */

@@ -27,7 +27,7 @@ export class TestCa implements KeyPair {
   }
 
   /**
-   * Issues a leaf certificate. `names` become DNS or IP SANs; `client` adds clientAuth, `server`
+   * Issues a leaf certificate. `names` become DNS, IP or (spiffe://) URI SANs; `client` adds clientAuth, `server`
    * serverAuth. `org` is the subject O (a Kubernetes group for client certificates).
    */
   public issue(name: string, opts: { cn: string; names?: string[]; org?: string; client?: boolean; server?: boolean }): KeyPair {
@@ -42,7 +42,7 @@ export class TestCa implements KeyPair {
     const subj = `${opts.org ? `/O=${opts.org}` : ''}/CN=${opts.cn}`;
     run('openssl', ['req', '-new', '-key', key, '-subj', subj, '-out', csr]);
     const usages = [opts.server ? 'serverAuth' : '', opts.client ? 'clientAuth' : ''].filter(Boolean).join(',');
-    const sans = (opts.names ?? []).map((n) => (/^[0-9.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
+    const sans = (opts.names ?? []).map((n) => (n.startsWith('spiffe://') ? `URI:${n}` : /^[0-9.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
     fs.writeFileSync(ext, [
       'basicConstraints=critical,CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
