@@ -217,7 +217,8 @@ test('2. PostgreSQL verify-full, OpenBao set up only by the library\'s vaultSetu
     expect(conn.sslmode).toBe('verify-full');
     const names = cnpgServerNames(cluster.metadata.name, cluster.metadata.namespace);
     expect(names).toContain(conn.host);
-    const password = `e2e${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+    // Every character that would break a password expanded into the JSON config or the DSN.
+    const password = `e2e ${Math.random().toString(36).slice(2)} "q" 'a' \\b $DBPW \${x}`;
     postgres = await startPostgres(runDir, {
       listen: POSTGRES_IP, port: Number(conn.port), serverNames: names, database: conn.dbname, user: conn.user, password,
     });
@@ -225,6 +226,8 @@ test('2. PostgreSQL verify-full, OpenBao set up only by the library\'s vaultSetu
     const secret = (name: string, data: Record<string, string>) => kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type: 'Opaque', stringData: data } as any);
     await secret(`${cluster.metadata.name}-app`, { username: conn.user, password });
     await secret(`${cluster.metadata.name}-ca`, { 'ca.crt': fs.readFileSync(postgres.ca.cert, 'utf8') });
+    report.fact(`The database password (from the \`${cluster.metadata.name}-app\` Secret) contains a space, both quotes, a backslash and \`$\`; the server reads it as \`PGPASSWORD\`, and it appears nowhere in server.conf.`);
+    expect(serverConfMap.data['server.conf']).not.toContain('password');
     report.fact(`PostgreSQL listens with TLS at ${POSTGRES_IP}:${conn.port}; \`${conn.host}\` resolves there; its certificate carries CloudNativePG's names; \`pg_hba\` admits \`${conn.user}\` only over TLS with SCRAM.`);
 
     // OpenBao at the generated vault_addr.

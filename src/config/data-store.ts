@@ -19,6 +19,12 @@ export enum PostgresSslMode {
   VERIFY_FULL = 'verify-full',
 }
 
+/**
+ * The environment variable SPIRE's PostgreSQL driver (lib/pq) reads the password from by itself.
+ * A password passed this way never appears in the config file, so no character can break it.
+ */
+export const PG_PASSWORD_ENV = 'PGPASSWORD';
+
 /** Where a Postgres connection goes and how it authenticates. */
 export interface PostgresConnectionOptions {
   /** Host name of the database server (e.g. the CloudNativePG `<cluster>-rw` Service). */
@@ -40,9 +46,11 @@ export interface PostgresConnectionOptions {
   readonly user?: string;
   /**
    * Name of the environment variable that holds the password. The password is never written
-   * into the config file: the connection string reads `password=${NAME}` and the server runs
-   * with `-expandEnv`.
-   * @default 'DBPW' (or no password when `clientCertPath` is set)
+   * into the config file. `PGPASSWORD` is read by the driver itself (any character works).
+   * Any other name is expanded into the connection string (`password=${NAME}`, with
+   * `-expandEnv`), where a space, quote or backslash in the password breaks it: use another
+   * name only for a read-only replica whose password differs from the primary's.
+   * @default 'PGPASSWORD' (a read-only replica: the primary's; no password when `clientCertPath` is set)
    */
   readonly passwordEnv?: string;
   /**
@@ -71,7 +79,7 @@ export interface PostgresConnectionOptions {
 export interface PostgresDataStoreOptions extends PostgresConnectionOptions {
   /**
    * A read-only replica connection (`ro_connection_string`), used for reads that tolerate lag.
-   * Its password is read from `RODBPW` unless it says otherwise.
+   * Its password is the primary's (`PGPASSWORD`) unless it names another variable.
    * @default - no read-only connection
    */
   readonly readOnlyReplica?: PostgresConnectionOptions;
@@ -117,19 +125,20 @@ export class DataStore {
    * A PostgreSQL database. The only choice for more than one server replica in this library.
    */
   public static postgres(options: PostgresDataStoreOptions): DataStore {
+    const primaryEnv = passwordEnvOf(options, PG_PASSWORD_ENV, 'postgres.passwordEnv');
+    const roEnv = options.readOnlyReplica ? passwordEnvOf(options.readOnlyReplica, primaryEnv ?? PG_PASSWORD_ENV, 'postgres.readOnlyReplica.passwordEnv') : undefined;
     const data: { [key: string]: ConfigValue | undefined } = {
       database_type: 'postgres',
-      connection_string: postgresConnectionString(options, 'DBPW', 'postgres'),
+      connection_string: postgresConnectionString(options, primaryEnv, 'postgres'),
       ro_connection_string: options.readOnlyReplica
-        ? postgresConnectionString(options.readOnlyReplica, 'RODBPW', 'postgres.readOnlyReplica')
+        ? postgresConnectionString(options.readOnlyReplica, roEnv, 'postgres.readOnlyReplica')
         : undefined,
       max_open_conns: positiveInt(options.maxOpenConns, 'postgres.maxOpenConns'),
       max_idle_conns: nonNegativeInt(options.maxIdleConns, 'postgres.maxIdleConns'),
       conn_max_lifetime: options.connMaxLifetime ? renderGoDuration(options.connMaxLifetime) : undefined,
       disable_migration: options.disableMigration,
     };
-    const env = [passwordEnvOf(options, 'DBPW'), options.readOnlyReplica ? passwordEnvOf(options.readOnlyReplica, 'RODBPW') : undefined]
-      .filter((x): x is string => x !== undefined);
+    const env = [...new Set([primaryEnv, roEnv].filter((x): x is string => x !== undefined))];
     return new DataStore('postgres', data, true, env, options.sslMode ?? PostgresSslMode.VERIFY_FULL);
   }
 
@@ -163,17 +172,21 @@ export class DataStore {
   }
 }
 
-function passwordEnvOf(c: PostgresConnectionOptions, fallback: string): string | undefined {
+function passwordEnvOf(c: PostgresConnectionOptions, fallback: string, prop: string): string | undefined {
   if (c.passwordEnv !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(c.passwordEnv)) {
+      throw invalidProp(prop, c.passwordEnv, `Use an environment variable name (letters, digits, '_'), e.g. '${PG_PASSWORD_ENV}'.`);
+    }
     return c.passwordEnv;
   }
   return c.clientCertPath ? undefined : fallback;
 }
 
 /**
- * Builds a lib/pq key=value DSN. The password is an environment reference, never a literal.
+ * Builds a lib/pq key=value DSN. The password is never a literal: `PGPASSWORD` is read by the
+ * driver, any other variable is an environment reference expanded by `-expandEnv`.
  */
-function postgresConnectionString(c: PostgresConnectionOptions, defaultEnv: string, prop: string): Interpolated {
+function postgresConnectionString(c: PostgresConnectionOptions, passwordEnv: string | undefined, prop: string): Interpolated {
   if (typeof c.host !== 'string' || c.host.trim() === '') {
     throw invalidProp(`${prop}.host`, c.host, 'Give the host name of the database server.');
   }
@@ -194,7 +207,6 @@ function postgresConnectionString(c: PostgresConnectionOptions, defaultEnv: stri
   if (c.clientCertPath && sslMode === PostgresSslMode.DISABLE) {
     throw invalidProp(`${prop}.sslMode`, sslMode, 'A client certificate needs TLS; use verify-full.');
   }
-  const passwordEnv = passwordEnvOf(c, defaultEnv);
   const pairs: Array<[string, string | EnvRef]> = [
     ['dbname', c.database ?? 'spire'],
     ['user', c.user ?? 'spire'],
@@ -205,7 +217,7 @@ function postgresConnectionString(c: PostgresConnectionOptions, defaultEnv: stri
   if (c.rootCertPath) pairs.push(['sslrootcert', c.rootCertPath]);
   if (c.clientCertPath) pairs.push(['sslcert', c.clientCertPath]);
   if (c.clientKeyPath) pairs.push(['sslkey', c.clientKeyPath]);
-  if (passwordEnv !== undefined) {
+  if (passwordEnv !== undefined && passwordEnv !== PG_PASSWORD_ENV) {
     pairs.push(['password', new EnvRef(passwordEnv)]);
   }
   const parts: Array<string | EnvRef> = [];

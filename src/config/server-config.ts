@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { invalidProp } from '../errors';
 import { BundlePublisher } from './bundle-publisher';
 import { KeyType, LogFormat, LogLevel } from './common';
-import { DataStore } from './data-store';
+import { DataStore, PG_PASSWORD_ENV } from './data-store';
 import { FederationBundleEndpoint, FederationRelationship } from './federation';
 import { HealthChecks } from './health-checks';
 import { ConfigValue, plainConfig, renderConfig } from './json';
@@ -288,9 +288,12 @@ export class ServerConfig {
     this.toObject();
   }
 
-  /** Environment variables the file reads through `-expandEnv` (database passwords). */
+  /**
+   * Environment variables the file reads through `-expandEnv` (database passwords other than
+   * `PGPASSWORD`, which the driver reads itself).
+   */
   public get envNames(): string[] {
-    return [...this.dataStore.passwordEnvNames];
+    return this.dataStore.passwordEnvNames.filter((n) => n !== PG_PASSWORD_ENV);
   }
 
   /** The config tree, before rendering. @internal */

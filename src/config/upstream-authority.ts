@@ -2,7 +2,9 @@ import { ConfigValue } from './json';
 import { PluginDefinition } from './plugin';
 import { mergePodNeeds, NO_POD_NEEDS, PodNeeds, SecretKeyReference } from './secret-mount';
 import { requireString } from './validate';
+import { invalidProp } from '../errors';
 import { VaultAuth } from './vault-auth';
+import { checkDataKey, checkDnsSubdomain } from '../k8s/names';
 
 /** Options of {@link UpstreamAuthority.vault}. */
 export interface VaultUpstreamAuthorityOptions {
@@ -27,7 +29,8 @@ export interface VaultUpstreamAuthorityOptions {
    */
   readonly namespace?: string;
   /**
-   * Skip verification of Vault's TLS certificate. Never in production.
+   * Skip verification of Vault's TLS certificate: refused when `true` (anyone on the path could
+   * sign SPIRE's CA); give `caCert` instead.
    * @default false
    */
   readonly insecureSkipVerify?: boolean;
@@ -93,24 +96,31 @@ export class UpstreamAuthority {
    */
   public static vault(options: VaultUpstreamAuthorityOptions): UpstreamAuthority {
     const addr = requireString(options.vaultAddr, 'vault.vaultAddr', 'Give Vault\'s address, e.g. "https://vault.vault.svc:8200".');
-    if (!/^https?:\/\//.test(addr)) {
-      throw new Error(`Invalid 'vault.vaultAddr': received ${JSON.stringify(addr)}. Use an http(s):// URL.`);
+    if (!/^https:\/\/[^/\s]+(\/.*)?$/.test(addr)) {
+      throw invalidProp('vault.vaultAddr', addr, 'Use an https:// URL: SPIRE sends Vault its login token and receives its signing CA over this connection.');
+    }
+    if (options.insecureSkipVerify === true) {
+      throw invalidProp('vault.insecureSkipVerify', true, "Give 'caCert' (the Secret with Vault's CA certificate) instead: without verification anyone on the path can sign SPIRE's CA.");
     }
     if (!(options.auth instanceof VaultAuth)) {
       throw new Error("Invalid 'vault.auth': received nothing. Use VaultAuth.kubernetes(), .cert(), .appRole() or .token().");
     }
     const pkiMountPoint = options.pkiMountPoint ?? 'pki';
+    if (typeof pkiMountPoint !== 'string' || !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(pkiMountPoint)) {
+      throw invalidProp('vault.pkiMountPoint', pkiMountPoint, 'Use the mount path as Vault names it, without leading or trailing "/", e.g. "pki" or "pki_int".');
+    }
     const data: { [key: string]: ConfigValue | undefined } = {
       vault_addr: addr,
       pki_mount_point: pkiMountPoint,
       ca_cert_path: options.caCert ? '/run/spire/vault-ca/ca.crt' : undefined,
       namespace: options.namespace,
-      insecure_skip_verify: options.insecureSkipVerify === true ? true : undefined,
       [options.auth.blockName]: { ...options.auth.block },
     };
     if (options.caCert) {
       requireString(options.caCert.name, 'vault.caCert.name', 'Give the Secret holding Vault\'s CA certificate.');
       requireString(options.caCert.key, 'vault.caCert.key', 'Give the key of Vault\'s CA certificate in the Secret.');
+      checkDnsSubdomain(options.caCert.name, 'vault.caCert.name');
+      checkDataKey(options.caCert.key, 'vault.caCert.key');
     }
     const caNeeds: PodNeeds = options.caCert
       ? { ...NO_POD_NEEDS, secretFiles: [{ volume: 'vault-ca', secretName: options.caCert.name, mountPath: '/run/spire/vault-ca', items: [{ key: options.caCert.key, path: 'ca.crt' }] }] }

@@ -72,7 +72,7 @@ export class SpiffeIdScheme {
 }
 
 function checkSegment(value: string, prop: string): void {
-  if (typeof value !== 'string' || value === '' || SpiffeId.pathProblem(`/${value}`)) {
+  if (typeof value !== 'string' || value === '' || value.includes('/') || SpiffeId.pathProblem(`/${value}`)) {
     throw invalidProp(prop, value, 'Use one path segment: letters, digits, ".", "-", "_".');
   }
   checkNotLocation(value, prop, value);

@@ -141,6 +141,22 @@ export class WorkloadIdentity extends Construct {
       throw invalidProp('x509SvidTtl', renderGoDuration(this.x509SvidTtl), 'Use whole seconds, at least 1m.');
     }
     collectExceptions(props, this.x509SvidTtl, this.exceptions);
+    const maxTtl = this.server.caTtl.toSeconds() / 6;
+    if (this.x509SvidTtl.toSeconds() > maxTtl) {
+      throw invalidProp(
+        'x509SvidTtl',
+        renderGoDuration(this.x509SvidTtl),
+        `The server's signing CA lives ${renderGoDuration(this.server.caTtl)} and SPIRE would silently shorten this SVID; use at most caTtl/6 (${renderGoDuration(Duration.seconds(maxTtl))}), or raise the server's caTtl.`,
+      );
+    }
+    const ignoredBy = this.namespace === ANY ? undefined : this.server.ignoredNamespaces.find((p) => new RegExp(p).test(this.namespace));
+    if (ignoredBy !== undefined) {
+      throw invalidProp(
+        'namespace',
+        this.namespace,
+        `The controller manager ignores this namespace (ignoreNamespaces "${ignoredBy}"), so this identity would never be issued. Run the workload in an application namespace.`,
+      );
+    }
     this.jwtSvidTtl = props.jwtSvidTtl ?? Duration.minutes(5);
     if (this.jwtSvidTtl.toSeconds() < 1 || compareDurations(this.jwtSvidTtl, Duration.hours(1)) > 0) {
       throw invalidProp('jwtSvidTtl', renderGoDuration(this.jwtSvidTtl), 'Use between 1s and 1h (JWT-SVIDs are bearer tokens: keep them short).');

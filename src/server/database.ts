@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { DataStore, PostgresSslMode } from '../config/data-store';
+import { DataStore, PG_PASSWORD_ENV, PostgresSslMode } from '../config/data-store';
 import { NO_POD_NEEDS, PodNeeds, SecretKeyReference } from '../config/secret-mount';
 import { invalidProp } from '../errors';
 import { Images } from '../images';
@@ -152,7 +152,7 @@ export interface ExternalPostgresOptions {
    */
   readonly user?: string;
   /**
-   * Secret key holding the password (injected as `DBPW`).
+   * Secret key holding the password (injected as `PGPASSWORD`, which the driver reads itself).
    * @default - no password (requires `clientCertSecret`)
    */
   readonly passwordSecret?: SecretKeyReference;
@@ -172,7 +172,9 @@ export interface ExternalPostgresOptions {
    */
   readonly clientCertSecret?: string;
   /**
-   * A read-only replica: its host, and optionally port and password Secret (`RODBPW`).
+   * A read-only replica: its host, and optionally port and password Secret (the primary's by
+   * default; a different one is expanded into `ro_connection_string` as `${RODBPW}`, so it must
+   * not contain a space, quote or backslash).
    * @default - none
    */
   readonly readOnlyReplica?: { readonly host: string; readonly port?: number; readonly passwordSecret?: SecretKeyReference };
@@ -192,7 +194,7 @@ const DB_CLIENT_DIR = '/run/spire/db-client';
 export class PostgresDatabase {
   /**
    * Creates a CloudNativePG `Cluster` (`postgresql.cnpg.io/v1`) and wires SPIRE to it: host
-   * `<name>-rw`, password from the generated `<name>-app` Secret through `${DBPW}`, and
+   * `<name>-rw`, password from the generated `<name>-app` Secret as `PGPASSWORD`, and
    * `sslmode=verify-full` against the operator's `<name>-ca`.
    *
    * @see https://cloudnative-pg.io/documentation/current/
@@ -236,20 +238,17 @@ export class PostgresDatabase {
           host: `${name}-rw.${ns}.svc`,
           database,
           user: owner,
-          passwordEnv: 'DBPW',
+          passwordEnv: PG_PASSWORD_ENV,
           sslMode: PostgresSslMode.VERIFY_FULL,
           rootCertPath: `${DB_CA_DIR}/ca.crt`,
           readOnlyReplica: options.readOnlyReplica
-            ? { host: `${name}-ro.${ns}.svc`, database, user: owner, passwordEnv: 'RODBPW', rootCertPath: `${DB_CA_DIR}/ca.crt` }
+            ? { host: `${name}-ro.${ns}.svc`, database, user: owner, rootCertPath: `${DB_CA_DIR}/ca.crt` }
             : undefined,
         });
         return {
           dataStore,
           podNeeds: {
-            secretEnv: [
-              { env: 'DBPW', secret: sameSecret },
-              ...(options.readOnlyReplica ? [{ env: 'RODBPW', secret: sameSecret }] : []),
-            ],
+            secretEnv: [{ env: PG_PASSWORD_ENV, secret: sameSecret }],
             secretFiles: [{ volume: 'db-ca', secretName: `${name}-ca`, mountPath: DB_CA_DIR, items: [{ key: 'ca.crt', path: 'ca.crt' }] }],
             projectedTokens: [],
           },
@@ -277,15 +276,17 @@ export class PostgresDatabase {
       clientKeyPath: options.clientCertSecret ? `${DB_CLIENT_DIR}/tls.key` : undefined,
     };
     const ro = options.readOnlyReplica;
+    // The replica shares PGPASSWORD unless its Secret differs from the primary's.
+    const roSecret = ro ? ro.passwordSecret ?? options.passwordSecret : undefined;
+    const roOwnEnv = !!(roSecret && options.passwordSecret && (roSecret.name !== options.passwordSecret.name || roSecret.key !== options.passwordSecret.key));
+    const roEnv = !roSecret ? undefined : roOwnEnv ? 'RODBPW' : PG_PASSWORD_ENV;
     // Validate eagerly: the factory throws on bad input, not at synth.
     const dataStore = DataStore.postgres({
       ...common,
       host: options.host,
       port: options.port,
-      passwordEnv: options.passwordSecret ? 'DBPW' : undefined,
-      readOnlyReplica: ro
-        ? { ...common, host: ro.host, port: ro.port, passwordEnv: ro.passwordSecret || options.passwordSecret ? 'RODBPW' : undefined }
-        : undefined,
+      passwordEnv: options.passwordSecret ? PG_PASSWORD_ENV : undefined,
+      readOnlyReplica: ro ? { ...common, host: ro.host, port: ro.port, passwordEnv: roEnv } : undefined,
     });
     const cidr = options.cidr ?? '0.0.0.0/0';
     return {
@@ -293,8 +294,8 @@ export class PostgresDatabase {
         dataStore,
         podNeeds: {
           secretEnv: [
-            ...(options.passwordSecret ? [{ env: 'DBPW', secret: options.passwordSecret }] : []),
-            ...(ro && (ro.passwordSecret ?? options.passwordSecret) ? [{ env: 'RODBPW', secret: (ro.passwordSecret ?? options.passwordSecret)! }] : []),
+            ...(options.passwordSecret ? [{ env: PG_PASSWORD_ENV, secret: options.passwordSecret }] : []),
+            ...(roSecret && (roOwnEnv || !options.passwordSecret) ? [{ env: roEnv!, secret: roSecret }] : []),
           ],
           secretFiles: [
             ...(options.caSecret

@@ -319,6 +319,13 @@ export class SpireServer extends Construct {
   public readonly bundleConfigMap: { readonly namespace: string; readonly name: string; readonly key: string };
   /** The Vault-side setup this server expects, when the upstream is Vault. */
   public readonly vaultSetup?: VaultSetup;
+  /** The lifetime of the server's signing CA (`ca_ttl`); no SVID it signs can outlive it. */
+  public readonly caTtl: Duration;
+  /**
+   * The namespaces the controller manager ignores (`ignoreNamespaces`, regular expressions):
+   * identities declared there would never be registered.
+   */
+  public readonly ignoredNamespaces: string[];
   /** The StatefulSet. */
   public readonly statefulSet: k8s.KubeStatefulSet;
 
@@ -363,7 +370,9 @@ export class SpireServer extends Construct {
     this.dataStoreBinding = props.database.bind(this, { namespace: this.namespace, replicas: this.replicas });
     // Build the config now: every rule of the config model runs in this constructor.
     const config = this.buildConfig();
+    this.caTtl = config.caTtl;
     this.vaultSetup = vaultSetupFor(props.upstreamAuthority, this.namespace, this.serviceAccountName, config.caTtl.toHours({ integral: false }));
+    this.ignoredNamespaces = ['kube-system', 'kube-public', `^${this.namespace}$`, `^${agentNamespace}$`, ...(cmOptions.extraIgnoreNamespaces ?? [])];
 
     if (this.controllerManagerEnabled) {
       this.controllerManagerConfig = new ControllerManagerConfig({
@@ -372,13 +381,7 @@ export class SpireServer extends Construct {
         className: this.className,
         leaderElectionNamespace: this.namespace,
         validatingWebhookConfigurationName: this.webhookConfigurationName,
-        ignoreNamespaces: [
-          'kube-system',
-          'kube-public',
-          `^${this.namespace}$`,
-          `^${agentNamespace}$`,
-          ...(cmOptions.extraIgnoreNamespaces ?? []),
-        ],
+        ignoreNamespaces: [...this.ignoredNamespaces],
         spireServerSocketPath: `${SOCKET_DIR}/api.sock`,
       });
     }

@@ -1,5 +1,11 @@
 import { invalidProp } from '../errors';
 
+/** The selector keys SPIRE's `k8s` workload attestor produces. */
+const K8S_SELECTOR_KEYS = [
+  'ns', 'sa', 'container-image', 'container-name', 'node-name', 'pod-label', 'pod-owner', 'pod-owner-uid', 'pod-uid',
+  'pod-name', 'pod-image', 'pod-image-count', 'pod-init-image', 'pod-init-image-count',
+];
+
 /**
  * A SPIRE selector, `type:value` (e.g. `k8s:ns:payments`, `unix:uid:1000`).
  */
@@ -17,6 +23,9 @@ export class Selector {
 
   /** A k8s workload attestor selector, e.g. `Selector.k8s('ns', 'payments')`. */
   public static k8s(key: string, value: string): Selector {
+    if (!K8S_SELECTOR_KEYS.includes(key)) {
+      throw invalidProp('k8s selector key', key, `The k8s workload attestor produces only ${K8S_SELECTOR_KEYS.join(', ')}; an entry with another key never matches (the namespace key is "ns").`);
+    }
     return Selector.of('k8s', `${key}:${value}`);
   }
 

@@ -86,6 +86,11 @@ export class SpiffeId {
    * @example SpiffeId.fromSegments(td, 'ns', 'payments', 'sa', 'order-service')
    */
   public static fromSegments(trustDomain: TrustDomain | string, ...segments: string[]): SpiffeId {
+    segments.forEach((s, i) => {
+      if (typeof s !== 'string' || s === '' || s.includes('/')) {
+        throw new Error(`Invalid SPIFFE ID segment ${i + 1}: received ${JSON.stringify(s)}. Each segment is one path segment (no "/", not empty); a "/" would add segments the caller did not intend.`);
+      }
+    });
     return SpiffeId.of(trustDomain, segments.map((s) => `/${s}`).join(''));
   }
 

@@ -42,6 +42,9 @@ export class TrustDomain {
     if (problem) {
       throw new Error(`Invalid trust domain "${name}": ${problem}.`);
     }
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bare)) {
+      throw new Error(`Invalid trust domain "${name}": an IP address names a host, not a trust domain; use a DNS-style name you control, e.g. "prod.example.com".`);
+    }
     return new TrustDomain(bare);
   }
 

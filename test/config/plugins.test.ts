@@ -18,20 +18,20 @@ import { plainConfig } from '../../src/config/json';
 const data = (p: { plugin: { data: object } }) => plainConfig(p.plugin.data as never);
 
 describe('DataStore', () => {
-  test('postgres: exact database_type, verify-full by default, password from ${DBPW}', () => {
+  test('postgres: exact database_type, verify-full by default, password from PGPASSWORD (read by lib/pq, never in the config)', () => {
     const ds = DataStore.postgres({ host: 'db-rw', rootCertPath: '/ca/ca.crt' });
     expect(ds.plugin.type).toBe('DataStore');
     expect(ds.plugin.name).toBe('sql');
     expect(data(ds)).toEqual({
       database_type: 'postgres',
-      connection_string: 'dbname=spire user=spire host=db-rw port=5432 sslmode=verify-full sslrootcert=/ca/ca.crt password=${DBPW}',
+      connection_string: 'dbname=spire user=spire host=db-rw port=5432 sslmode=verify-full sslrootcert=/ca/ca.crt',
     });
-    expect(ds.passwordEnvNames).toEqual(['DBPW']);
+    expect(ds.passwordEnvNames).toEqual(['PGPASSWORD']);
     expect(ds.supportsMultipleServers).toBe(true);
     expect(ds.sslMode).toBe(PostgresSslMode.VERIFY_FULL);
   });
 
-  test('postgres: all options, read-only replica with ${RODBPW}', () => {
+  test('postgres: all options; the read-only replica shares the primary\'s password variable', () => {
     const ds = DataStore.postgres({
       host: 'db',
       port: 6432,
@@ -48,13 +48,22 @@ describe('DataStore', () => {
     expect(data(ds)).toEqual({
       database_type: 'postgres',
       connection_string: "dbname='spire prod' user='o\\'brien' host=db port=6432 sslmode=verify-ca password=${SPIRE_DB_PASSWORD}",
-      ro_connection_string: 'dbname=spire user=spire host=db-ro port=5432 sslmode=verify-full password=${RODBPW}',
+      ro_connection_string: 'dbname=spire user=spire host=db-ro port=5432 sslmode=verify-full password=${SPIRE_DB_PASSWORD}',
       max_open_conns: 20,
       max_idle_conns: 5,
       conn_max_lifetime: '30m',
       disable_migration: true,
     });
-    expect(ds.passwordEnvNames).toEqual(['SPIRE_DB_PASSWORD', 'RODBPW']);
+    expect(ds.passwordEnvNames).toEqual(['SPIRE_DB_PASSWORD']);
+  });
+
+  test('postgres: a read-only replica with its own password variable gets it expanded; PGPASSWORD never is', () => {
+    const ds = DataStore.postgres({ host: 'db', readOnlyReplica: { host: 'db-ro', passwordEnv: 'RODBPW' } });
+    expect(data(ds)).toMatchObject({
+      connection_string: 'dbname=spire user=spire host=db port=5432 sslmode=verify-full',
+      ro_connection_string: 'dbname=spire user=spire host=db-ro port=5432 sslmode=verify-full password=${RODBPW}',
+    });
+    expect(ds.passwordEnvNames).toEqual(['PGPASSWORD', 'RODBPW']);
   });
 
   test('postgres: client certificate auth has no password', () => {
@@ -72,7 +81,7 @@ describe('DataStore', () => {
     expect(() => DataStore.postgres({ host: 'db', sslMode: 'prefer' as PostgresSslMode })).toThrow(/Invalid 'postgres.sslMode': received "prefer"/);
     expect(() => DataStore.postgres({ host: 'db', clientCertPath: '/c' })).toThrow(/Set 'clientCertPath' and 'clientKeyPath' together/);
     expect(() => DataStore.postgres({ host: 'db', readOnlyReplica: { host: '' } })).toThrow(/Invalid 'postgres.readOnlyReplica.host'/);
-    expect(() => DataStore.postgres({ host: 'db', passwordEnv: 'my-pw' })).toThrow(/Invalid environment variable name "my-pw"/);
+    expect(() => DataStore.postgres({ host: 'db', passwordEnv: 'my-pw' })).toThrow("Invalid 'postgres.passwordEnv': received \"my-pw\". Use an environment variable name (letters, digits, '_'), e.g. 'PGPASSWORD'.");
     expect(() => DataStore.postgres({ host: 'db', maxOpenConns: 0 })).toThrow(/Invalid 'postgres.maxOpenConns': received 0/);
   });
 
@@ -149,15 +158,33 @@ describe('UpstreamAuthority', () => {
     expect(JSON.stringify(data(token))).not.toContain('vault-token');
   });
 
-  test('vault: insecure skip only when asked', () => {
-    const ua = UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: VaultAuth.token({ secretName: 't' }), insecureSkipVerify: true });
-    expect((data(ua) as Record<string, unknown>).insecure_skip_verify).toBe(true);
+  test('vault: TLS verification cannot be turned off', () => {
+    expect(() => UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: VaultAuth.token({ secretName: 't' }), insecureSkipVerify: true })).toThrow(
+      "Invalid 'vault.insecureSkipVerify': received true. Give 'caCert' (the Secret with Vault's CA certificate) instead",
+    );
     const ub = UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: VaultAuth.token({ secretName: 't' }) });
     expect(data(ub)).not.toHaveProperty('insecure_skip_verify');
   });
 
+  test('vault: plain http, a mount path with slashes, bad Secret names and keys are refused', () => {
+    const auth = VaultAuth.token({ secretName: 't' });
+    expect(() => UpstreamAuthority.vault({ vaultAddr: 'http://vault.vault.svc:8200', auth })).toThrow(
+      "Invalid 'vault.vaultAddr': received \"http://vault.vault.svc:8200\". Use an https:// URL",
+    );
+    expect(() => UpstreamAuthority.vault({ vaultAddr: 'https://v', auth, pkiMountPoint: '/pki/' })).toThrow(
+      "Invalid 'vault.pkiMountPoint': received \"/pki/\". Use the mount path as Vault names it, without leading or trailing \"/\"",
+    );
+    expect(UpstreamAuthority.vault({ vaultAddr: 'https://v', auth, pkiMountPoint: 'pki_int' })).toBeDefined();
+    expect(() => UpstreamAuthority.vault({ vaultAddr: 'https://v', auth, caCert: { name: 'Vault_CA', key: 'ca.crt' } })).toThrow(
+      "Invalid 'vault.caCert.name': received \"Vault_CA\". Use a Kubernetes object name",
+    );
+    expect(() => UpstreamAuthority.vault({ vaultAddr: 'https://v', auth, caCert: { name: 'vault-ca', key: 'ca crt' } })).toThrow(
+      "Invalid 'vault.caCert.key': received \"ca crt\". Use a Secret key",
+    );
+  });
+
   test('vault: fails on bad input', () => {
-    expect(() => UpstreamAuthority.vault({ vaultAddr: 'vault:8200', auth: VaultAuth.token({ secretName: 't' }) })).toThrow(/Invalid 'vault.vaultAddr': received "vault:8200". Use an http\(s\):\/\/ URL./);
+    expect(() => UpstreamAuthority.vault({ vaultAddr: 'vault:8200', auth: VaultAuth.token({ secretName: 't' }) })).toThrow(/Invalid 'vault.vaultAddr': received "vault:8200". Use an https:\/\/ URL/);
     expect(() => UpstreamAuthority.vault({ vaultAddr: 'https://v', auth: undefined as unknown as VaultAuth })).toThrow(/Invalid 'vault.auth'/);
     expect(() => VaultAuth.kubernetes({ role: '' })).toThrow(/Invalid 'kubernetes.role'/);
   });

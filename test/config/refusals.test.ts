@@ -65,6 +65,9 @@ describe('refusals of the smaller config classes', () => {
   test('Selector, workload attestor and key manager inputs', () => {
     expect(() => Selector.of('k8s:ns', 'x')).toThrow("Invalid 'selector type': received \"k8s:ns\". A selector type is non-empty and has no \":\".");
     expect(() => Selector.of('k8s', '')).toThrow("Invalid 'selector value': received \"\". A selector value is non-empty.");
+    // The k8s attestor's namespace key is "ns": an entry with "namespace" would never match.
+    expect(() => Selector.k8s('namespace', 'payments')).toThrow("Invalid 'k8s selector key': received \"namespace\". The k8s workload attestor produces only ns, sa,");
+    expect(Selector.k8s('ns', 'payments').toString()).toBe('k8s:ns:payments');
     expect(Selector.parse('k8s:ns:payments').toString()).toBe('k8s:ns:payments');
     expect(() => WorkloadAttestor.k8s({ nodeNameEnv: 'my-node' })).toThrow("Invalid 'k8s.nodeNameEnv': received \"my-node\". Use an environment variable name.");
     expect(() => WorkloadAttestor.k8s({ kubeletSecurePort: 0 })).toThrow(/Invalid 'k8s.kubeletSecurePort': received 0/);

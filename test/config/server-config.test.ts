@@ -53,15 +53,21 @@ describe('ServerConfig', () => {
     }
   });
 
-  test('toJson is JSON SPIRE reads: starts with "{", $ escaped, password as ${DBPW}, deterministic', () => {
+  test('toJson is JSON SPIRE reads: starts with "{", $ escaped, no password (PGPASSWORD), deterministic', () => {
     const c = minimal({ caSubject: { organization: ['Price$Co'] } });
     const json = c.toJson();
     expect(json.startsWith('{')).toBe(true);
-    expect(json).toContain('password=${DBPW}');
+    expect(json).not.toContain('password');
     expect(json).toContain('"Price$$Co"');
     expect(json).not.toContain('null');
     expect(json).toBe(minimal({ caSubject: { organization: ['Price$Co'] } }).toJson());
-    expect(c.envNames).toEqual(['DBPW']);
+    expect(c.envNames).toEqual([]);
+  });
+
+  test('a password variable other than PGPASSWORD is an environment reference the file reads', () => {
+    const c = new ServerConfig({ trustDomain: td, dataStore: DataStore.postgres({ host: 'db', passwordEnv: 'SPIRE_DB_PASSWORD' }) });
+    expect(c.toJson()).toContain('password=${SPIRE_DB_PASSWORD}');
+    expect(c.envNames).toEqual(['SPIRE_DB_PASSWORD']);
   });
 
   test('full configuration renders every key with SPIRE names', () => {

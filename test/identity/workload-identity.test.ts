@@ -63,6 +63,22 @@ describe('WorkloadIdentity rendering', () => {
     expectValidManifests(objects);
   });
 
+  test('a TTL SPIRE would silently shorten (above caTtl/6) is refused, even with a reason', () => {
+    expect(() => identity({ x509SvidTtl: Duration.hours(5), longTtlReason: 'legacy batch job that cannot rotate mid-run' })).toThrow(
+      "Invalid 'x509SvidTtl': received \"5h\". The server's signing CA lives 24h and SPIRE would silently shorten this SVID; use at most caTtl/6 (4h), or raise the server's caTtl.",
+    );
+  });
+
+  test('an identity in a namespace the controller manager ignores is refused (it would never be issued)', () => {
+    for (const ns of ['kube-system', 'spire-server', 'spire-system']) {
+      expect(() => identity({ namespace: ns })).toThrow(`Invalid 'namespace': received "${ns}". The controller manager ignores this namespace`);
+    }
+  });
+
+  test('an environment is one path segment', () => {
+    expect(() => SpiffeIdScheme.environment('prod/eu')).toThrow('Invalid \'environment\': received "prod/eu". Use one path segment');
+  });
+
   test('naming schemes', () => {
     const env = identity({ idScheme: SpiffeIdScheme.environment('prod') }).id.spiffeId.uri;
     expect(env).toBe('spiffe://prod.example.com/env/prod/ns/payments/sa/order-service');

@@ -95,7 +95,7 @@ describe('SpireServer defaults', () => {
     expect(conf.telemetry.Prometheus.port).toBe(9988);
   });
 
-  test('CloudNativePG: Cluster with 3 instances, password via ${DBPW} from <name>-app, verify-full with <name>-ca', () => {
+  test('CloudNativePG: Cluster with 3 instances, password as PGPASSWORD from <name>-app (never in the config), verify-full with <name>-ca', () => {
     const cluster = one(objects, 'Cluster', 'spire-db');
     expect(cluster.apiVersion).toBe('postgresql.cnpg.io/v1');
     expect(cluster.spec.instances).toBe(3);
@@ -103,10 +103,10 @@ describe('SpireServer defaults', () => {
     const conf = serverConf(objects);
     expect(conf.plugins.DataStore[0].sql.plugin_data).toEqual({
       database_type: 'postgres',
-      connection_string: 'dbname=spire user=spire host=spire-db-rw.spire-server.svc port=5432 sslmode=verify-full sslrootcert=/run/spire/db-ca/ca.crt password=${DBPW}',
+      connection_string: 'dbname=spire user=spire host=spire-db-rw.spire-server.svc port=5432 sslmode=verify-full sslrootcert=/run/spire/db-ca/ca.crt',
     });
     const c = container(sts, 'spire-server');
-    expect(c.env).toEqual([{ name: 'DBPW', valueFrom: { secretKeyRef: { name: 'spire-db-app', key: 'password' } } }]);
+    expect(c.env).toEqual([{ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'spire-db-app', key: 'password' } } }]);
     expect(pod.volumes.find((v: any) => v.name === 'db-ca').secret).toMatchObject({ secretName: 'spire-db-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] });
     expect(c.volumeMounts).toContainEqual({ name: 'db-ca', mountPath: '/run/spire/db-ca', readOnly: true });
   });
@@ -281,11 +281,30 @@ describe('SpireServer customised', () => {
     expect(server.vaultSetup?.commands[0]).toBe('vault secrets tune -max-lease-ttl=168h pki');
   });
 
+  test('external Postgres: a read replica with its own password Secret reads it through ${RODBPW}', () => {
+    const { objects: ownSecret } = render({
+      database: PostgresDatabase.external({
+        host: 'pg.example.com',
+        passwordSecret: { name: 'pg', key: 'password' },
+        readOnlyReplica: { host: 'pg-ro.example.com', passwordSecret: { name: 'pg-ro', key: 'password' } },
+        cidr: '10.20.0.0/16',
+      }),
+    });
+    const c = container(one(ownSecret, 'StatefulSet', 'spire-server'), 'spire-server');
+    expect(c.env).toEqual([
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'pg', key: 'password' } } },
+      { name: 'RODBPW', valueFrom: { secretKeyRef: { name: 'pg-ro', key: 'password' } } },
+    ]);
+    const ds = serverConf(ownSecret).plugins.DataStore[0].sql.plugin_data;
+    expect(ds.connection_string).not.toContain('password');
+    expect(ds.ro_connection_string).toContain('password=${RODBPW}');
+  });
+
   test('external Postgres: password and read-replica password from the Secret, egress to its CIDR', () => {
     const c = container(sts, 'spire-server');
     expect(c.env).toEqual([
-      { name: 'DBPW', valueFrom: { secretKeyRef: { name: 'pg', key: 'password' } } },
-      { name: 'RODBPW', valueFrom: { secretKeyRef: { name: 'pg', key: 'password' } } },
+      // The replica shares the primary's Secret, so both connections read PGPASSWORD.
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'pg', key: 'password' } } },
     ]);
     const conf = serverConf(objects);
     expect(conf.plugins.DataStore[0].sql.plugin_data.ro_connection_string).toContain('host=pg-ro.example.com');

@@ -146,8 +146,14 @@ describe('SpiffeId.of', () => {
 
   test('fromSegments checks each segment', () => {
     expect(SpiffeId.fromSegments('example.org', 'ns', 'a').uri).toBe('spiffe://example.org/ns/a');
-    expect(() => SpiffeId.fromSegments('example.org', 'ns', 'a/b')).not.toThrow();
-    expect(() => SpiffeId.fromSegments('example.org', 'ns', '')).toThrow(/empty segments|trailing slash/);
+    // A "/" inside a segment would add segments the caller did not intend.
+    expect(() => SpiffeId.fromSegments('example.org', 'ns', 'a/b')).toThrow('Invalid SPIFFE ID segment 2: received "a/b". Each segment is one path segment (no "/", not empty)');
+    expect(() => SpiffeId.fromSegments('example.org', 'ns', '')).toThrow('Invalid SPIFFE ID segment 2: received "".');
+  });
+
+  test('a trust domain that is an IP address is refused when declared (parsing IDs still follows the spec)', () => {
+    expect(() => TrustDomain.of('10.0.0.1')).toThrow('Invalid trust domain "10.0.0.1": an IP address names a host, not a trust domain');
+    expect(TrustDomain.of('10.0.0.1.example.com').name).toBe('10.0.0.1.example.com');
   });
 
   test('fails on a path without a leading slash', () => {
