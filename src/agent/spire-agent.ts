@@ -14,6 +14,7 @@ import { clusterScoped } from '../k8s/cluster-scoped';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { rootWithoutCapabilities } from '../k8s/security';
+import { checkUniqueObjects } from '../k8s/unique-objects';
 import { SpireServer } from '../server/spire-server';
 
 /** Properties of {@link SpireAgent}. */
@@ -130,6 +131,7 @@ export class SpireAgent extends Construct {
 
   public constructor(scope: Construct, id: string, props: SpireAgentProps) {
     super(scope, id);
+    checkUniqueObjects(this);
     if (!(props.server instanceof SpireServer)) {
       throw invalidProp('server', props.server, 'Give the SpireServer the agents attest to.');
     }

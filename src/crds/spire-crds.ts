@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SPIRE_CRDS } from '../imports/spire-crds.generated';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { checkUniqueObjects } from '../k8s/unique-objects';
 
 /**
  * The spire.spiffe.io CustomResourceDefinitions (ClusterSPIFFEID, ClusterStaticEntry,
@@ -13,6 +14,7 @@ export class SpireCrds extends Construct {
 
   public constructor(scope: Construct, id: string) {
     super(scope, id);
+    checkUniqueObjects(this);
     this.names = [];
     for (const crd of SPIRE_CRDS) {
       const metadata = crd.metadata as { name: string; annotations?: Record<string, string> };

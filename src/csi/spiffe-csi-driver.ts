@@ -8,6 +8,7 @@ import { clusterScoped } from '../k8s/cluster-scoped';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { rootWithoutCapabilities } from '../k8s/security';
+import { checkUniqueObjects } from '../k8s/unique-objects';
 
 /** Properties of {@link SpiffeCsiDriver}. */
 export interface SpiffeCsiDriverProps {
@@ -64,6 +65,7 @@ export class SpiffeCsiDriver extends Construct {
 
   public constructor(scope: Construct, id: string, props: SpiffeCsiDriverProps) {
     super(scope, id);
+    checkUniqueObjects(this);
     if (!(props.agent instanceof SpireAgent)) {
       throw invalidProp('agent', props.agent, 'Give the SpireAgent whose socket the driver exposes.');
     }

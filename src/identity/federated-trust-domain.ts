@@ -3,6 +3,7 @@ import { requireHttpsUrl } from '../config/validate';
 import { invalidProp } from '../errors';
 import { ClusterFederatedTrustDomain, ClusterFederatedTrustDomainSpecBundleEndpointProfileType } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { checkUniqueObjects } from '../k8s/unique-objects';
 import { SpireServer } from '../server/spire-server';
 import { SpiffeId } from '../spiffe/spiffe-id';
 import { TrustDomain } from '../spiffe/trust-domain';
@@ -61,6 +62,7 @@ export class FederatedTrustDomain extends Construct {
 
   public constructor(scope: Construct, id: string, props: FederatedTrustDomainProps) {
     super(scope, id);
+    checkUniqueObjects(this);
     if (!(props.server instanceof SpireServer)) {
       throw invalidProp('server', props.server, 'Give the SpireServer that federates.');
     }

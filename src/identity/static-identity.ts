@@ -10,6 +10,7 @@ import { conflictsOf, identitiesOf, RegisteredIdentity } from './registry';
 import { EXCEPTIONS_ANNOTATION } from './workload-identity';
 import { ClusterStaticEntry } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { checkUniqueObjects } from '../k8s/unique-objects';
 import { SpireServer } from '../server/spire-server';
 import { renderGoDuration, wholeSeconds } from '../spiffe/duration';
 import { Selector } from '../spiffe/selector';
@@ -85,6 +86,7 @@ export class StaticIdentity extends Construct {
 
   public constructor(scope: Construct, id: string, props: StaticIdentityProps) {
     super(scope, id);
+    checkUniqueObjects(this);
     if (!(props.server instanceof SpireServer)) {
       throw invalidProp('server', props.server, 'Give the SpireServer that issues this identity.');
     }

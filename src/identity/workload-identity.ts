@@ -14,6 +14,7 @@ import { SpiffeIdScheme } from './spiffe-id-scheme';
 import { ClusterSpiffeid } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { checkDnsLabel } from '../k8s/names';
+import { checkUniqueObjects } from '../k8s/unique-objects';
 import { SpireServer } from '../server/spire-server';
 import { compareDurations, renderGoDuration } from '../spiffe/duration';
 import { SpiffeId } from '../spiffe/spiffe-id';
@@ -95,6 +96,7 @@ export class WorkloadIdentity extends Construct {
 
   public constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
     super(scope, id);
+    checkUniqueObjects(this);
     if (!(props.server instanceof SpireServer)) {
       throw invalidProp('server', props.server, 'Give the SpireServer that issues this identity.');
     }

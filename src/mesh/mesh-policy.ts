@@ -9,6 +9,7 @@ import { Mesh, MeshKind, RolloutStage } from './mesh';
 import { allowIngress, defaultDenyIngress } from './network-policy';
 import { identitiesOf } from '../identity/registry';
 import { WorkloadIdentity } from '../identity/workload-identity';
+import { checkUniqueObjects } from '../k8s/unique-objects';
 import { SpiffeId } from '../spiffe/spiffe-id';
 
 /** Options of {@link MeshPolicy.allow}. */
@@ -89,6 +90,7 @@ export class MeshPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: MeshPolicyProps) {
     super(scope, id);
+    checkUniqueObjects(this);
     if (!(props.mesh instanceof Mesh)) {
       throw invalidProp('mesh', props.mesh, 'Use Mesh.istio() or Mesh.linkerd().');
     }

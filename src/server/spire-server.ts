@@ -22,6 +22,7 @@ import { componentLabels, selectorLabels } from '../k8s/labels';
 import { checkDnsLabel } from '../k8s/names';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../k8s/security';
+import { checkUniqueObjects } from '../k8s/unique-objects';
 import { TrustDomain } from '../spiffe/trust-domain';
 
 /** How strictly server replicas are kept apart. */
@@ -337,6 +338,7 @@ export class SpireServer extends Construct {
 
   public constructor(scope: Construct, id: string, props: SpireServerProps) {
     super(scope, id);
+    checkUniqueObjects(this);
     if (!(props.trustDomain instanceof TrustDomain)) {
       throw invalidProp('trustDomain', props.trustDomain, "Use TrustDomain.of('example.org').");
     }

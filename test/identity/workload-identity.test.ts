@@ -198,10 +198,27 @@ describe('cross-app checks at synth', () => {
 
   test('different pod labels or containers do not overlap; different namespaces do not', () => {
     const { app, chart, server } = setup();
-    new WorkloadIdentity(chart, 'a', { server, namespace: 'payments', serviceAccount: 'api', podLabels: { tier: 'a' }, idScheme: SpiffeIdScheme.fixedPath('/a') });
-    new WorkloadIdentity(chart, 'b', { server, namespace: 'payments', serviceAccount: 'api', podLabels: { tier: 'b' }, idScheme: SpiffeIdScheme.fixedPath('/b') });
+    new WorkloadIdentity(chart, 'a', { server, namespace: 'payments', serviceAccount: 'api', podLabels: { tier: 'a' }, idScheme: SpiffeIdScheme.fixedPath('/a'), name: 'payments-api-a' });
+    new WorkloadIdentity(chart, 'b', { server, namespace: 'payments', serviceAccount: 'api', podLabels: { tier: 'b' }, idScheme: SpiffeIdScheme.fixedPath('/b'), name: 'payments-api-b' });
     new WorkloadIdentity(chart, 'c', { server, namespace: 'orders', serviceAccount: 'api' });
     expect(() => synthApp(app)).not.toThrow();
+  });
+
+  test('two identities rendering the same object name fail synth, naming both constructs', () => {
+    const { app, chart, server } = setup();
+    new WorkloadIdentity(chart, 'a', { server, namespace: 'payments', serviceAccount: 'api', podLabels: { tier: 'a' }, idScheme: SpiffeIdScheme.fixedPath('/a') });
+    new WorkloadIdentity(chart, 'b', { server, namespace: 'payments', serviceAccount: 'api', podLabels: { tier: 'b' }, idScheme: SpiffeIdScheme.fixedPath('/b') });
+    expect(() => synthApp(app)).toThrow(
+      "Two objects are spire.spiffe.io/ClusterSPIFFEID payments-api: 'c/a/Resource' and 'c/b/Resource'. The API server keeps only the one applied last",
+    );
+  });
+
+  test('two stacks in one app with the same object names fail synth', () => {
+    const app = Testing.app();
+    const props = { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod-eu-1', database: PostgresDatabase.cloudNativePg() };
+    new SpireServer(new Chart(app, 'one'), 'server', props);
+    new SpireServer(new Chart(app, 'two'), 'server', props);
+    expect(() => synthApp(app)).toThrow(/Two objects are apps\/StatefulSet spire-server\/spire-server: 'one\/server\/Resource' and 'two\/server\/Resource'/);
   });
 
   test('same service account name in another namespace is a different identity', () => {
