@@ -202,7 +202,7 @@ async function podsOf(namespace: string, selector: string): Promise<Pod[]> {
   return kube.list<Pod>('v1', 'Pod', namespace, selector);
 }
 
-test('2. PostgreSQL verify-full, OpenBao set up only by the library\'s vaultSetup, and three spire-servers from the generated server.conf come up healthy on an empty database', async () => {
+test('2. PostgreSQL verify-full, OpenBao set up by the library\'s vaultSetup, and three spire-servers from the generated server.conf (run by the kubelet stand-in on kwok-scheduled pods) come up healthy on an empty database', async () => {
   await report.step('PostgreSQL (verify-full), OpenBao (vaultSetup), three spire-servers on an empty database, k8s_psat, vault upstream, k8s_configmap bundle publisher', async () => {
     expect(production).toBeDefined();
     productionChart = new ProductionChart(Testing.app(), 'production');
@@ -332,7 +332,7 @@ test('2. PostgreSQL verify-full, OpenBao set up only by the library\'s vaultSetu
   });
 }, 900_000);
 
-test('3. the controller manager with the generated ControllerManagerConfig reconciles the ClusterSPIFFEIDs into exactly the expected entries, and none for another service account', async () => {
+test('3. the controller manager with the generated ControllerManagerConfig (webhook off: the API server cannot reach it here) reconciles the ClusterSPIFFEIDs into exactly the expected entries, and none for another service account', async () => {
   await report.step('Controller manager reconciles the ClusterSPIFFEIDs into exactly the expected entries', async () => {
     expect(servers).toHaveLength(3);
     const cmMap = find(production, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']);

@@ -101,10 +101,17 @@ export interface ServerNetworkPolicyOptions {
    */
   readonly apiServerCidrs?: string[];
   /**
-   * CIDR of Vault, for egress.
-   * @default '0.0.0.0/0' on Vault's port only
+   * CIDR of Vault, for egress (a Vault outside the cluster).
+   * @default - a Vault addressed as an in-cluster Service (`<svc>.<ns>.svc`) is selected by its
+   *   namespace (CNIs such as Cilium apply CIDR rules only to traffic leaving the cluster);
+   *   any other address: '0.0.0.0/0' on Vault's port only
    */
   readonly vaultCidr?: string;
+  /**
+   * Pod labels of an in-cluster Vault, to narrow its egress rule to Vault's pods.
+   * @default - every pod of Vault's namespace, on Vault's port
+   */
+  readonly vaultPodLabels?: Record<string, string>;
 }
 
 /** Options of the Prometheus-operator resources. */
@@ -840,8 +847,14 @@ export class SpireServer extends Construct {
           { to: apiCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(443), tcp(6443)] },
           // The datastore.
           ...this.dataStoreBinding.egress.map(egressTo),
-          // Vault.
-          ...(vaultPort ? [{ to: [{ ipBlock: { cidr: options.vaultCidr ?? '0.0.0.0/0' } }], ports: [tcp(vaultPort)] }] : []),
+          // Vault: in the cluster by namespace (and labels), outside by CIDR.
+          ...(vault && vaultPort
+            ? [
+              options.vaultCidr === undefined && inClusterNamespaceOf(vault.vaultAddr)
+                ? egressTo({ port: vaultPort, namespace: inClusterNamespaceOf(vault.vaultAddr), podLabels: options.vaultPodLabels })
+                : { to: [{ ipBlock: { cidr: options.vaultCidr ?? '0.0.0.0/0' } }], ports: [tcp(vaultPort)] },
+            ]
+            : []),
         ],
       },
     });
@@ -909,6 +922,12 @@ export class SpireServer extends Construct {
       });
     }
   }
+}
+
+/** The namespace of an in-cluster Service address (`<svc>.<ns>.svc[.cluster.local]`), if it is one. */
+function inClusterNamespaceOf(url: string): string | undefined {
+  const m = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?$/.exec(new URL(url).hostname);
+  return m ? m[2] : undefined;
 }
 
 function portOf(url: string): number {

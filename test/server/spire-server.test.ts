@@ -281,6 +281,21 @@ describe('SpireServer customised', () => {
     expect(server.vaultSetup?.commands[0]).toBe('vault secrets tune -max-lease-ttl=168h pki');
   });
 
+  test('an in-cluster Vault is reached by namespace (and labels), never by a CIDR rule; an external one by CIDR', () => {
+    const vault = (vaultAddr: string) => UpstreamAuthority.vault({ vaultAddr, caCert: { name: 'vault-ca', key: 'ca.crt' }, auth: VaultAuth.kubernetes({ role: 'spire-server' }) });
+    const egress = (objects: any[]) => one(objects, 'NetworkPolicy').spec.egress as any[];
+    const inCluster = egress(render({ upstreamAuthority: vault('https://vault.vault.svc:8200') }).objects);
+    expect(inCluster).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'vault' } } }], ports: [{ protocol: 'TCP', port: 8200 }] });
+    expect(inCluster.filter((r) => r.ports.some((p: any) => p.port === 8200) && r.to.some((t: any) => t.ipBlock))).toEqual([]);
+    const labelled = egress(render({ upstreamAuthority: vault('https://openbao.secrets.svc.cluster.local:8200'), networkPolicy: { vaultPodLabels: { 'app.kubernetes.io/name': 'openbao' } } }).objects);
+    expect(labelled).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'secrets' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'openbao' } } }],
+      ports: [{ protocol: 'TCP', port: 8200 }],
+    });
+    const external = egress(render({ upstreamAuthority: vault('https://vault.example.com:8200') }).objects);
+    expect(external).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 8200 }] });
+  });
+
   test('external Postgres: a read replica with its own password Secret reads it through ${RODBPW}', () => {
     const { objects: ownSecret } = render({
       database: PostgresDatabase.external({
