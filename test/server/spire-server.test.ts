@@ -283,7 +283,7 @@ describe('SpireServer customised', () => {
 
   test('an in-cluster Vault is reached by namespace (and labels), never by a CIDR rule; an external one by CIDR', () => {
     const vault = (vaultAddr: string) => UpstreamAuthority.vault({ vaultAddr, caCert: { name: 'vault-ca', key: 'ca.crt' }, auth: VaultAuth.kubernetes({ role: 'spire-server' }) });
-    const egress = (objects: any[]) => one(objects, 'NetworkPolicy').spec.egress as any[];
+    const egress = (objs: any[]) => one(objs, 'NetworkPolicy').spec.egress as any[];
     const inCluster = egress(render({ upstreamAuthority: vault('https://vault.vault.svc:8200') }).objects);
     expect(inCluster).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'vault' } } }], ports: [{ protocol: 'TCP', port: 8200 }] });
     expect(inCluster.filter((r) => r.ports.some((p: any) => p.port === 8200) && r.to.some((t: any) => t.ipBlock))).toEqual([]);
