@@ -4,10 +4,9 @@
  *
  *   npm run validate:agent-configs
  *
- * Uses $SPIRE_AGENT_BIN, or builds spire-agent at the version the constructs deploy into
- * .cache/spire/ from the Go module proxy (needs Go >= 1.26.6 and cgo). spire-server cannot be
- * built from the proxy here (a dependency of its EJBCA plugin is refused), so the server half of
- * #9 is not covered.
+ * Uses $SPIRE_AGENT_BIN, the end-to-end suite's build (~/.cache/spire-constructs-e2e), or builds
+ * spire-agent at the version the constructs deploy into .cache/spire/ from the Go module proxy
+ * (needs Go >= 1.26.6 and cgo). The server side is proved by `npm run test:e2e`.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -20,6 +19,9 @@ const ROOT = path.resolve(__dirname, '..');
 
 function agentBinary(): string {
   if (process.env.SPIRE_AGENT_BIN) return process.env.SPIRE_AGENT_BIN;
+  // The end-to-end suite's build (e2e/install/build-components.sh), when there is one.
+  const e2e = path.join(process.env.SPIRE_E2E_CACHE ?? path.join(os.homedir(), '.cache', 'spire-constructs-e2e'), `spire-${SPIRE_VERSION}`, 'spire-agent');
+  if (fs.existsSync(e2e)) return e2e;
   const dir = path.join(ROOT, '.cache', 'spire', SPIRE_VERSION);
   const bin = path.join(dir, 'spire-agent');
   if (fs.existsSync(bin)) return bin;
