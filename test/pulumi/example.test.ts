@@ -1,4 +1,15 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
 import { registered } from './mocks';
+
+test('examples/pulumi/Pulumi.yaml names its own program as main (else Pulumi runs the repository\'s lib/index.js)', () => {
+  const dir = path.join(__dirname, '..', '..', 'examples', 'pulumi');
+  const project = parse(fs.readFileSync(path.join(dir, 'Pulumi.yaml'), 'utf8')) as { main?: string; runtime: { name: string } };
+  expect(project.runtime.name).toBe('nodejs');
+  expect(project.main).toBe('index.ts');
+  expect(fs.existsSync(path.join(dir, project.main!))).toBe(true);
+});
 
 test('examples/pulumi registers the production scenario (stack, identities, policy) under mocks', async () => {
   const start = registered.length;

@@ -10,7 +10,8 @@ import * as YAML from 'yaml';
 
 export type KubeObject = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string }; [k: string]: unknown };
 
-const CRD_ROOT = path.resolve(__dirname, '..', '..', '..', 'shared', 'crds');
+/** The upstream CRD schemas: $SPIRE_CONSTRUCTS_CRDS, or the shared/ folder beside the clone. */
+const CRD_ROOT = process.env.SPIRE_CONSTRUCTS_CRDS ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'crds');
 
 type Schema = { [k: string]: unknown };
 
@@ -56,6 +57,12 @@ function loadCrdSchemas(): Map<string, Schema> {
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.yaml') ? [path.join(dir, e.name)] : [],
     );
+  if (!fs.existsSync(CRD_ROOT)) {
+    throw new Error(
+      `The upstream CRD schemas are missing: ${CRD_ROOT} does not exist. Put the project's shared/ folder beside the clone ` +
+        '(../shared/crds), or set SPIRE_CONSTRUCTS_CRDS to a folder of CRD YAML files.',
+    );
+  }
   for (const file of walk(CRD_ROOT)) {
     for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
       type Version = { name: string; schema?: { openAPIV3Schema: Schema } };
