@@ -1,14 +1,10 @@
-/**
- * Rendering of SPIRE configuration values to JSON that SPIRE's HCL1 parser reads exactly as
- * written.
- *
- * HCL1 (the parser behind SPIRE's config files) converts JSON `null` to an empty string, drops
- * booleans inside arrays and mis-parses nested arrays. The renderer refuses all three, sorts
- * object keys so the output is deterministic, and, for files read with `-expandEnv`, escapes
- * every literal `$` as `$$` while keeping environment references as `${NAME}`.
- *
- * @internal
- */
+// Rendering of SPIRE configuration values to JSON that SPIRE's HCL1 parser reads exactly as
+// written.
+//
+// HCL1 (the parser behind SPIRE's config files) converts JSON `null` to an empty string, drops
+// booleans inside arrays and mis-parses nested arrays. The renderer refuses all three, sorts
+// object keys so the output is deterministic, and, for files read with `-expandEnv`, escapes
+// every literal `$` as `$$` while keeping environment references as `${NAME}`.
 
 /** A reference to an environment variable, expanded by SPIRE's `-expandEnv`. */
 export class EnvRef {
