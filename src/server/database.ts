@@ -205,8 +205,12 @@ export class PostgresDatabase {
       throw invalidProp('cloudNativePg.name', name, 'Use a DNS label (lowercase letters, digits, "-"), at most 50 characters.');
     }
     const instances = options.instances ?? 3;
-    if (!Number.isInteger(instances) || instances < 1) {
-      throw invalidProp('cloudNativePg.instances', instances, 'Use a whole number of at least 1 (3 for HA).');
+    if (!Number.isInteger(instances) || instances < 2) {
+      throw invalidProp(
+        'cloudNativePg.instances',
+        instances,
+        'Use a whole number of at least 2 (3 for HA): one instance makes the database the single point of failure of every SPIRE server. For a development cluster use ServerDatabase.sqlite().',
+      );
     }
     const storageSize = options.storageSize ?? '10Gi';
     if (!/^[0-9]+(Mi|Gi|Ti)$/.test(storageSize)) {

@@ -368,6 +368,18 @@ export class SpireServer extends Construct {
     this.agentServiceAccounts.add(`${agentNamespace}:${props.agentServiceAccount ?? 'spire-agent'}`);
     this.bundleConfigMap = { namespace: agentNamespace, name: props.bundleConfigMapName ?? 'spire-bundle', key: 'bundle.crt' };
     this.bundleEndpoint = props.federationBundleEndpoint;
+    const taken: Record<number, string> = { [PORT_GRPC]: 'the server API (gRPC)', [PORT_HEALTH]: 'health checks', [PORT_METRICS]: 'metrics' };
+    const fedPort = this.bundleEndpoint?.port;
+    if (fedPort !== undefined && taken[fedPort]) {
+      throw invalidProp('federationBundleEndpoint.port', fedPort, `Port ${fedPort} is already the server's ${taken[fedPort]}; use another port (default 8443).`);
+    }
+    if (agentNamespace === this.namespace) {
+      throw invalidProp(
+        'agentNamespace',
+        agentNamespace,
+        `The agent needs a Pod Security 'privileged' namespace (hostPath socket, hostPID) and the server's namespace "${this.namespace}" is 'restricted': use separate namespaces (default spire-system).`,
+      );
+    }
     const cmOptions = props.controllerManager ?? {};
     this.controllerManagerEnabled = cmOptions.enabled ?? true;
     this.className = cmOptions.className ?? `${this.namespace}-spire`;

@@ -7,6 +7,7 @@ import { KeyManager } from '../config/key-manager';
 import { UpstreamAuthority } from '../config/upstream-authority';
 import { SpireCrds } from '../crds/spire-crds';
 import { SpiffeCsiDriver, SpiffeCsiDriverProps } from '../csi/spiffe-csi-driver';
+import { invalidProp } from '../errors';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { IServerDatabase } from '../server/database';
 import { SpireServer, SpireServerProps } from '../server/spire-server';
@@ -109,11 +110,16 @@ export class SpireStack extends Construct {
     }
     const serverNamespace = props.serverNamespace ?? 'spire-server';
     const systemNamespace = props.systemNamespace ?? 'spire-system';
+    if (systemNamespace === serverNamespace) {
+      throw invalidProp(
+        'systemNamespace',
+        systemNamespace,
+        'The agent and CSI driver need a Pod Security \'privileged\' namespace and the server\'s ("serverNamespace") is \'restricted\': use two namespaces (defaults spire-server and spire-system).',
+      );
+    }
     if (props.createNamespaces ?? true) {
       namespace(this, 'ServerNamespace', serverNamespace, 'restricted');
-      if (systemNamespace !== serverNamespace) {
-        namespace(this, 'SystemNamespace', systemNamespace, 'privileged');
-      }
+      namespace(this, 'SystemNamespace', systemNamespace, 'privileged');
     }
     if (props.createCrds ?? true) {
       new SpireCrds(this, 'Crds');

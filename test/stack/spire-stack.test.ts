@@ -70,3 +70,31 @@ describe('SpireStack', () => {
     );
   });
 });
+
+describe('SpireStack refuses what admission or the cluster would break', () => {
+  const base = { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod' };
+
+  test('server and agent in one namespace (the agent needs privileged, the server namespace is restricted)', () => {
+    expect(() => new SpireStack(testChart(), 'spire', { ...base, database: PostgresDatabase.cloudNativePg(), serverNamespace: 'spire', systemNamespace: 'spire' })).toThrow(
+      "Invalid 'systemNamespace': received \"spire\". The agent and CSI driver need a Pod Security 'privileged' namespace",
+    );
+  });
+
+  test('a single-instance CloudNativePG cluster (the database would be every server\'s single point of failure)', () => {
+    expect(() => PostgresDatabase.cloudNativePg({ instances: 1 })).toThrow(
+      "Invalid 'cloudNativePg.instances': received 1. Use a whole number of at least 2 (3 for HA)",
+    );
+  });
+
+  test('a federation bundle endpoint on a port the server already uses', () => {
+    for (const port of [8081, 8080, 9988]) {
+      expect(() => new SpireStack(testChart(), 'spire', { ...base, database: PostgresDatabase.cloudNativePg(), server: { federationBundleEndpoint: { port } } })).toThrow(
+        `Invalid 'federationBundleEndpoint.port': received ${port}. Port ${port} is already the server's`,
+      );
+    }
+  });
+
+  test('sqlite stays available for development', () => {
+    expect(() => new SpireStack(testChart(), 'spire', { ...base, database: ServerDatabase.sqlite(), server: { replicas: 1 } })).not.toThrow();
+  });
+});
