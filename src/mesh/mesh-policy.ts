@@ -102,10 +102,19 @@ export class MeshPolicy extends Construct {
     this.mesh = props.mesh;
     this.healthPaths = [...(props.unauthenticatedPaths ?? ['/health', '/ready'])];
     for (const p of this.healthPaths) {
-      if (!/^\/[A-Za-z0-9._~\-/]*$/.test(p)) {
-        throw invalidProp('unauthenticatedPaths', p, 'Use exact HTTP paths starting with "/" (no wildcards: an open prefix would expose the API).');
+      if (!/^\/[A-Za-z0-9._~\-/]*$/.test(p) || hasDotOrEmptySegment(p)) {
+        throw invalidProp('unauthenticatedPaths', p, 'Use exact HTTP paths starting with "/" (no wildcards: an open prefix would expose the API; no "." or ".." segments, no "//").');
+      }
+      if (p === '/') {
+        throw invalidProp('unauthenticatedPaths', p, 'The root path is the API of many services: list the health paths themselves (e.g. "/health", "/ready").');
       }
     }
+    // A namespace stage for a namespace where this policy has no callee is a typo or a leftover.
+    this.node.addValidation({
+      validate: () => Object.keys(props.namespaceStages ?? {})
+        .filter((ns) => !this.namespaces.has(ns))
+        .map((ns) => `Invalid 'namespaceStages.${ns}': this policy allows no callee in namespace "${ns}" (callees are in ${[...this.namespaces].sort().join(', ') || 'no namespace yet'}); remove it or fix the name.`),
+    });
   }
 
   /** The stage of a namespace. */
@@ -162,9 +171,15 @@ export class MeshPolicy extends Construct {
     const paths = checkList(
       options.paths,
       'paths',
-      (p) => /^\/[A-Za-z0-9._~\-/{}]*\*?$/.test(p) && p !== '/*',
-      'Use HTTP paths starting with "/", exact or with one trailing "*" (not "/*": omit paths to allow any).',
+      (p) => /^\/[A-Za-z0-9._~\-/{}]*\*?$/.test(p) && p !== '/*' && !hasDotOrEmptySegment(p.replace(/\*$/, '')),
+      'Use HTTP paths starting with "/", exact or with one trailing "*" (not "/*": omit paths to allow any; no "." or ".." segments, no "//": proxies normalise them away).',
     );
+    for (const p of paths ?? []) {
+      const open = this.healthPaths.find((h) => h === p || (p.endsWith('*') && h.startsWith(p.slice(0, -1))));
+      if (open !== undefined) {
+        throw invalidProp('paths', p, `"${open}" is one of the policy's unauthenticatedPaths, open to every caller: an allow on it grants nothing. Remove it from one of the two.`);
+      }
+    }
     const labels = callee.podSelectorLabels();
     if (Object.keys(labels).length === 0) {
       throw invalidProp('callee', callee.spiffeId.uri, `Callee '${callee.node.path}' has no pod selector: bind() exactly one workload to it or pin 'podLabels'.`);
@@ -189,6 +204,13 @@ export class MeshPolicy extends Construct {
     }
     this.calleeNames.set(`${callee.namespace}/${name}`, callee);
     const rule: AllowRule = { caller: from, callee, methods, paths, ports: [...new Set(ports)].sort((a, b) => a - b) };
+    const same = (a?: string[], b?: string[]) => JSON.stringify(a ? [...a].sort() : null) === JSON.stringify(b ? [...b].sort() : null);
+    const twice = (this.rulesByCallee.get(callee) ?? []).some(
+      (r) => r.caller.spiffeId.uri === from.spiffeId.uri && same(r.methods, methods) && same(r.paths, paths) && same(r.ports.map(String), rule.ports.map(String)),
+    );
+    if (twice) {
+      throw invalidProp('allow', `${from.spiffeId.uri} → ${callee.spiffeId.uri}`, 'This exact allow (caller, callee, methods, paths, ports) is already declared; declare it once.');
+    }
     this.rules.push(rule);
     const forCallee = this.rulesByCallee.get(callee) ?? [];
     forCallee.push(rule);
@@ -279,6 +301,10 @@ function checkStage(stage: RolloutStage, prop: string): void {
   if (!Object.values(RolloutStage).includes(stage)) {
     throw invalidProp(prop, stage, `Use one of ${Object.values(RolloutStage).join(', ')}.`);
   }
+}
+
+function hasDotOrEmptySegment(path: string): boolean {
+  return path.slice(1).split('/').some((s, i, all) => s === '.' || s === '..' || (s === '' && i < all.length - 1));
 }
 
 function checkList(values: string[] | undefined, prop: string, ok: (v: string) => boolean, allowed: string): string[] | undefined {

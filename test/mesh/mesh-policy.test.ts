@@ -218,6 +218,48 @@ describe('MeshPolicy refuses', () => {
     expect(() => policy.allow(a, b, { methods: ['get'] })).toThrow(/Invalid 'methods': received "get". Use uppercase HTTP methods/);
   });
 
+  test('dot segments and "//" in paths (proxies normalise them, so the rule would not mean what it says)', () => {
+    const { mk, policy } = base();
+    const a = mk('a');
+    const b = mk('b');
+    expect(() => policy.allow(a, b, { paths: ['/api/../admin'] })).toThrow(/Invalid 'paths': received "\/api\/..\/admin". .*no "." or ".." segments/);
+    expect(() => policy.allow(a, b, { paths: ['/api//x'] })).toThrow(/Invalid 'paths': received "\/api\/\/x"/);
+    expect(() => new MeshPolicy(base().chart, 'q', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE, unauthenticatedPaths: ['/./health'] })).toThrow(/Invalid 'unauthenticatedPaths': received "\/.\/health"/);
+    policy.allow(a, b, { paths: ['/api/v1/'] });
+  });
+
+  test('"/" as an unauthenticated path, and an allow on a path that is already open', () => {
+    const { chart, mk } = base();
+    expect(() => new MeshPolicy(chart, 'q', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE, unauthenticatedPaths: ['/'] })).toThrow(
+      "Invalid 'unauthenticatedPaths': received \"/\". The root path is the API of many services",
+    );
+    const policy = new MeshPolicy(chart, 'r', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE, unauthenticatedPaths: ['/health', '/status/live'] });
+    const a = mk('a');
+    const b = mk('b');
+    expect(() => policy.allow(a, b, { paths: ['/health'] })).toThrow("Invalid 'paths': received \"/health\". \"/health\" is one of the policy's unauthenticatedPaths");
+    expect(() => policy.allow(a, b, { paths: ['/status/*'] })).toThrow("Invalid 'paths': received \"/status/*\". \"/status/live\" is one of the policy's unauthenticatedPaths");
+  });
+
+  test('the same allow twice', () => {
+    const { mk, policy } = base();
+    const a = mk('a');
+    const b = mk('b');
+    policy.allow(a, b, { methods: ['POST', 'GET'], paths: ['/x'] });
+    expect(() => policy.allow(a, b, { methods: ['GET', 'POST'], paths: ['/x'] })).toThrow(
+      "Invalid 'allow': received \"spiffe://prod.example.com/ns/payments/sa/a → spiffe://prod.example.com/ns/payments/sa/b\". This exact allow",
+    );
+    policy.allow(a, b, { methods: ['DELETE'], paths: ['/x'] });
+  });
+
+  test('a namespaceStages key naming a namespace without callees (a typo) fails synth', () => {
+    const { chart, mk } = base();
+    const policy = new MeshPolicy(chart, 'q', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE, namespaceStages: { paymnets: RolloutStage.PERMISSIVE } });
+    policy.allow(mk('a'), mk('b'));
+    expect(() => (chart.node.root as App).synthYaml()).toThrow(
+      "Invalid 'namespaceStages.paymnets': this policy allows no callee in namespace \"paymnets\" (callees are in payments)",
+    );
+  });
+
   test('wildcards and undeclared callers', () => {
     const { mk, policy } = base();
     const b = mk('b');
