@@ -206,7 +206,8 @@ export class MeshPolicy extends Construct {
     const rule: AllowRule = { caller: from, callee, methods, paths, ports: [...new Set(ports)].sort((a, b) => a - b) };
     const same = (a?: string[], b?: string[]) => JSON.stringify(a ? [...a].sort() : null) === JSON.stringify(b ? [...b].sort() : null);
     const twice = (this.rulesByCallee.get(callee) ?? []).some(
-      (r) => r.caller.spiffeId.uri === from.spiffeId.uri && same(r.methods, methods) && same(r.paths, paths) && same(r.ports.map(String), rule.ports.map(String)),
+      (r) => r.caller.spiffeId.uri === from.spiffeId.uri && same(r.methods, methods) && same(r.paths, paths)
+        && same(r.ports.map(String), rule.ports.map(String)),
     );
     if (twice) {
       throw invalidProp('allow', `${from.spiffeId.uri} → ${callee.spiffeId.uri}`, 'This exact allow (caller, callee, methods, paths, ports) is already declared; declare it once.');
