@@ -175,7 +175,8 @@ export class DataStore {
 function passwordEnvOf(c: PostgresConnectionOptions, fallback: string, prop: string): string | undefined {
   if (c.passwordEnv !== undefined) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(c.passwordEnv)) {
-      throw invalidProp(prop, c.passwordEnv, `Use an environment variable name (letters, digits, '_'), e.g. '${PG_PASSWORD_ENV}'.`);
+      // Not echoed: a value here that is no variable name may be the password itself.
+      throw new Error(`Invalid '${prop}': received a value that is not an environment variable name (not shown: it may be a password). Give the name of the variable that holds the password (letters, digits, '_'), e.g. '${PG_PASSWORD_ENV}'.`);
     }
     return c.passwordEnv;
   }

@@ -115,6 +115,9 @@ export class WorkloadIdentity extends Construct {
     const loose = this.namespace === ANY || this.serviceAccount === ANY;
     if (loose) {
       const which = this.namespace === ANY ? (this.serviceAccount === ANY ? 'every namespace and service account' : 'every namespace') : 'a whole namespace';
+      if (props.allowBroadSelector !== undefined && !isReason(props.allowBroadSelector)) {
+        throw invalidProp('allowBroadSelector', props.allowBroadSelector, `This identity selects ${which}; the exception needs a written reason of at least 10 characters.`);
+      }
       if (!isReason(props.allowBroadSelector)) {
         throw invalidProp(
           this.namespace === ANY ? 'namespace' : 'serviceAccount',
@@ -139,7 +142,7 @@ export class WorkloadIdentity extends Construct {
     });
 
     this.x509SvidTtl = props.x509SvidTtl ?? Duration.hours(1);
-    if (this.x509SvidTtl.toSeconds() < 60 || !Number.isInteger(this.x509SvidTtl.toMilliseconds() / 1000)) {
+    if (!Number.isInteger(this.x509SvidTtl.toMilliseconds() / 1000) || this.x509SvidTtl.toSeconds() < 60) {
       throw invalidProp('x509SvidTtl', renderGoDuration(this.x509SvidTtl), 'Use whole seconds, at least 1m.');
     }
     collectExceptions(props, this.x509SvidTtl, this.exceptions);

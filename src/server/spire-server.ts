@@ -354,6 +354,9 @@ export class SpireServer extends Construct {
     }
     this.props = props;
     this.trustDomain = props.trustDomain;
+    if (typeof props.clusterName !== 'string' || !/^[A-Za-z0-9._-]+$/.test(props.clusterName)) {
+      throw invalidProp('clusterName', props.clusterName, 'A cluster name is letters, digits, ".", "-" and "_" (it becomes a SPIFFE ID path segment of every agent).');
+    }
     this.clusterName = props.clusterName;
     this.namespace = checkDnsLabel(props.namespace ?? 'spire-server', 'namespace');
     this.name = checkDnsLabel(props.name ?? 'spire-server', 'name');

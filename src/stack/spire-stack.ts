@@ -9,6 +9,7 @@ import { SpireCrds } from '../crds/spire-crds';
 import { SpiffeCsiDriver, SpiffeCsiDriverProps } from '../csi/spiffe-csi-driver';
 import { invalidProp } from '../errors';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { checkDnsLabel } from '../k8s/names';
 import { IServerDatabase } from '../server/database';
 import { SpireServer, SpireServerProps } from '../server/spire-server';
 import { TrustDomain } from '../spiffe/trust-domain';
@@ -110,6 +111,8 @@ export class SpireStack extends Construct {
     }
     const serverNamespace = props.serverNamespace ?? 'spire-server';
     const systemNamespace = props.systemNamespace ?? 'spire-system';
+    checkDnsLabel(serverNamespace, 'serverNamespace');
+    checkDnsLabel(systemNamespace, 'systemNamespace');
     if (systemNamespace === serverNamespace) {
       throw invalidProp(
         'systemNamespace',

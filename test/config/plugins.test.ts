@@ -81,7 +81,11 @@ describe('DataStore', () => {
     expect(() => DataStore.postgres({ host: 'db', sslMode: 'prefer' as PostgresSslMode })).toThrow(/Invalid 'postgres.sslMode': received "prefer"/);
     expect(() => DataStore.postgres({ host: 'db', clientCertPath: '/c' })).toThrow(/Set 'clientCertPath' and 'clientKeyPath' together/);
     expect(() => DataStore.postgres({ host: 'db', readOnlyReplica: { host: '' } })).toThrow(/Invalid 'postgres.readOnlyReplica.host'/);
-    expect(() => DataStore.postgres({ host: 'db', passwordEnv: 'my-pw' })).toThrow("Invalid 'postgres.passwordEnv': received \"my-pw\". Use an environment variable name (letters, digits, '_'), e.g. 'PGPASSWORD'.");
+    expect(() => DataStore.postgres({ host: 'db', passwordEnv: 'my-pw' })).toThrow(
+      "Invalid 'postgres.passwordEnv': received a value that is not an environment variable name (not shown: it may be a password).",
+    );
+    // A password put where the variable name belongs is never echoed.
+    expect(() => DataStore.postgres({ host: 'db', passwordEnv: 'hunter2!' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
     expect(() => DataStore.postgres({ host: 'db', maxOpenConns: 0 })).toThrow(/Invalid 'postgres.maxOpenConns': received 0/);
   });
 

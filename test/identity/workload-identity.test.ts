@@ -150,7 +150,14 @@ describe('WorkloadIdentity refuses loose or unsafe forms', () => {
   });
 
   test('a short reason is not a reason', () => {
-    expect(() => identity({ serviceAccount: ANY, allowBroadSelector: 'because' })).toThrow(/give 'allowBroadSelector' a written reason/);
+    expect(() => identity({ serviceAccount: ANY, allowBroadSelector: 'because' })).toThrow(
+      "Invalid 'allowBroadSelector': received \"because\". This identity selects a whole namespace; the exception needs a written reason of at least 10 characters.",
+    );
+    expect(() => identity({ serviceAccount: ANY })).toThrow(/give 'allowBroadSelector' a written reason/);
+  });
+
+  test('a sub-second TTL names the prop', () => {
+    expect(() => identity({ x509SvidTtl: Duration.millis(1500) })).toThrow(/Invalid 'x509SvidTtl'.*Use whole seconds, at least 1m./);
   });
 
   test('TTL above 1h without a reason', () => {

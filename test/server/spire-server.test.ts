@@ -418,7 +418,8 @@ describe('SpireServer refuses bad input', () => {
   });
 
   test('fails on a bad cluster name', () => {
-    expect(() => render({ clusterName: 'prod/eu' })).toThrow(/Invalid 'k8sPsat.cluster': received "prod\/eu"/);
+    // Named as the user set it (not as the k8s_psat plugin key).
+    expect(() => render({ clusterName: 'prod/eu' })).toThrow(/Invalid 'clusterName': received "prod\/eu"/);
   });
 
   test('fails on bad resources and storage sizes', () => {

@@ -98,3 +98,11 @@ describe('SpireStack refuses what admission or the cluster would break', () => {
     expect(() => new SpireStack(testChart(), 'spire', { ...base, database: ServerDatabase.sqlite(), server: { replicas: 1 } })).not.toThrow();
   });
 });
+
+describe('SpireStack names the props the user set', () => {
+  test('serverNamespace and systemNamespace', () => {
+    const base = { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() };
+    expect(() => new SpireStack(testChart(), 's', { ...base, serverNamespace: 'Spire_Server' })).toThrow(/^Invalid 'serverNamespace': received "Spire_Server"/);
+    expect(() => new SpireStack(testChart(), 's', { ...base, systemNamespace: 'Spire_System' })).toThrow(/^Invalid 'systemNamespace': received "Spire_System"/);
+  });
+});
