@@ -202,18 +202,45 @@ async function podsOf(namespace: string, selector: string): Promise<Pod[]> {
   return kube.list<Pod>('v1', 'Pod', namespace, selector);
 }
 
+/** The production example's server: its StatefulSet, server.conf, and the hosts that config names. */
+function productionServer() {
+  const sts = find(production, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
+  const confMap = find(production, 'ConfigMap', (o) => o.data?.['server.conf']);
+  const conf = JSON.parse(confMap.data['server.conf']);
+  const conn: Record<string, string> = Object.fromEntries(
+    (conf.plugins.DataStore[0].sql.plugin_data.connection_string as string).split(' ').map((kv) => kv.split('=') as [string, string]),
+  );
+  const vault = conf.plugins.UpstreamAuthority[0].vault.plugin_data;
+  const vaultUrl = new URL(vault.vault_addr);
+  const configVolume: string = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === confMap.metadata.name).name;
+  return { sts, confMap, conf, conn, vault, vaultUrl, configVolume };
+}
+
+/** Runs a server pod's spire-server container: the generated server.conf, bound to the pod's address. */
+function runServer(pod: Pod, ip: string, name?: string): Promise<RunningContainer> {
+  const { conf, conn, vaultUrl, configVolume } = productionServer();
+  return runContainer({
+    kube,
+    runDir,
+    pod,
+    container: 'spire-server',
+    entrypoint: [BIN.spireServer, 'run'],
+    hosts: { [conn.host]: [POSTGRES_IP], [vaultUrl.hostname]: [OPENBAO_IP] },
+    podIp: ip,
+    overrides: { [configVolume]: { 'server.conf': JSON.stringify(bindToPodAddress(conf, ip), null, 2) } },
+    name,
+  });
+}
+
 test('2. PostgreSQL verify-full, OpenBao set up by the library\'s vaultSetup, and three spire-servers from the generated server.conf (run by the kubelet stand-in on kwok-scheduled pods) come up healthy on an empty database', async () => {
   await report.step('PostgreSQL (verify-full), OpenBao (vaultSetup), three spire-servers on an empty database, k8s_psat, vault upstream, k8s_configmap bundle publisher', async () => {
     expect(production).toBeDefined();
     productionChart = new ProductionChart(Testing.app(), 'production');
-    const sts = find(production, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
+    const { sts, confMap: serverConfMap, conf: serverConf, conn, vault, vaultUrl } = productionServer();
     const ns: string = sts.metadata.namespace;
-    const serverConfMap = find(production, 'ConfigMap', (o) => o.data?.['server.conf']);
-    const serverConf = JSON.parse(serverConfMap.data['server.conf']);
     const cluster = find(production, 'Cluster');
 
     // PostgreSQL where CloudNativePG's `-rw` Service would be, with CloudNativePG's certificate names.
-    const conn = Object.fromEntries((serverConf.plugins.DataStore[0].sql.plugin_data.connection_string as string).split(' ').map((kv) => kv.split('=') as [string, string]));
     expect(conn.sslmode).toBe('verify-full');
     const names = cnpgServerNames(cluster.metadata.name, cluster.metadata.namespace);
     expect(names).toContain(conn.host);
@@ -231,8 +258,6 @@ test('2. PostgreSQL verify-full, OpenBao set up by the library\'s vaultSetup, an
     report.fact(`PostgreSQL listens with TLS at ${POSTGRES_IP}:${conn.port}; \`${conn.host}\` resolves there; its certificate carries CloudNativePG's names; \`pg_hba\` admits \`${conn.user}\` only over TLS with SCRAM.`);
 
     // OpenBao at the generated vault_addr.
-    const vault = serverConf.plugins.UpstreamAuthority[0].vault.plugin_data;
-    const vaultUrl = new URL(vault.vault_addr);
     bao = await startOpenBao(runDir, { host: vaultUrl.hostname, listen: OPENBAO_IP, port: Number(vaultUrl.port || 443), operatorPort: 18200 });
     const setup = productionChart.spire.server.vaultSetup;
     expect(setup).toBeDefined();
@@ -275,26 +300,15 @@ test('2. PostgreSQL verify-full, OpenBao set up by the library\'s vaultSetup, an
 
     // The servers, started the way the StatefulSet's policy starts pods: OrderedReady waits for each
     // to be Ready (its /ready probe) before the next; Parallel starts all at once.
-    const hosts = { [conn.host]: [POSTGRES_IP], [vaultUrl.hostname]: [OPENBAO_IP] };
     const readyUrl = (ip: string) => `http://${ip}:${serverConf.health_checks.bind_port}${serverConf.health_checks.ready_path}`;
     const isReady = async (ip: string) => (fetch(readyUrl(ip)).then((r) => r.ok).catch(() => false));
-    const configVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === serverConfMap.metadata.name).name;
     for (let i = 0; i < 3; i++) {
       const ip = SERVER_IPS[i];
       const conf = bindToPodAddress(serverConf, ip);
       const changes = leafChanges(serverConf, conf);
       expect(nonAddressChanges(changes)).toEqual([]);
       if (i === 0) report.fact(`server.conf as run differs from the generated one only in bind addresses: ${changes.map(describeChange).join(', ')}; every file path is as generated (the kubelet stand-in mounts the Pod's volumes at them).`);
-      const server = await runContainer({
-        kube,
-        runDir,
-        pod: pods[i],
-        container: 'spire-server',
-        entrypoint: [BIN.spireServer, 'run'],
-        hosts,
-        podIp: ip,
-        overrides: { [configVolume]: { 'server.conf': JSON.stringify(conf, null, 2) } },
-      });
+      const server = await runServer(pods[i], ip);
       const socketVolume = sts.spec.template.spec.containers[0].volumeMounts.find((m: any) => serverConf.server.socket_path.startsWith(m.mountPath));
       const socket = path.join(server.volumes[socketVolume.name], path.relative(socketVolume.mountPath, serverConf.server.socket_path));
       servers.push({ pod: pods[i], server, ip, socket });
@@ -337,7 +351,7 @@ test('3. the controller manager with the generated ControllerManagerConfig (webh
     expect(servers).toHaveLength(3);
     const cmMap = find(production, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']);
     const cmConf = parseYaml(cmMap.data['controller-manager-config.yaml']);
-    const sts = find(production, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
+    const { sts } = productionServer();
     const cmVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === cmMap.metadata.name).name;
     for (const s of servers) {
       const conf = bindToPodAddress(cmConf, s.ip);
@@ -648,22 +662,7 @@ test('7. rotation under load: a 2-minute TTL set through the library\'s props, c
     await sleep(40_000);
     const victim = servers.find((s) => s.server.proc.running)!;
     await victim.server.proc.stop(true);
-    const sts = find(production, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
-    const serverConfMap = find(production, 'ConfigMap', (o) => o.data?.['server.conf']);
-    const serverConf = JSON.parse(serverConfMap.data['server.conf']);
-    const configVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === serverConfMap.metadata.name).name;
-    const conn = Object.fromEntries((serverConf.plugins.DataStore[0].sql.plugin_data.connection_string as string).split(' ').map((kv) => kv.split('=') as [string, string]));
-    victim.server = await runContainer({
-      kube,
-      runDir,
-      pod: victim.pod,
-      container: 'spire-server',
-      entrypoint: [BIN.spireServer, 'run'],
-      podIp: victim.ip,
-      hosts: { [conn.host]: [POSTGRES_IP], [new URL(serverConf.plugins.UpstreamAuthority[0].vault.plugin_data.vault_addr).hostname]: [OPENBAO_IP] },
-      overrides: { [configVolume]: { 'server.conf': JSON.stringify(bindToPodAddress(serverConf, victim.ip), null, 2) } },
-      name: `${victim.pod.metadata.name}-spire-server-restarted`,
-    });
+    victim.server = await runServer(victim.pod, victim.ip, `${victim.pod.metadata.name}-spire-server-restarted`);
     await waitFor(`${victim.pod.metadata.name} to be ready again`, 120_000, () => healthy(victim.socket), [victim.server.proc], 1000);
     report.fact(`Restarted ${victim.pod.metadata.name} (SIGTERM, then started again from the same configuration and data) 40 s into the load; it was healthy again.`);
     await waitFor('the load to finish', 240_000, () => !loadProc.running, [], 2000);

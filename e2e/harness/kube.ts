@@ -98,10 +98,6 @@ export class KubeClient {
     return `${base}${ns}/${info.plural}${name ? `/${name}` : ''}`;
   }
 
-  public serves(apiVersion: string, kind: string): boolean {
-    return this.resources.has(`${apiVersion}/${kind}`);
-  }
-
   /** Server-side apply (field manager `spire-constructs-e2e`, unknown fields refused rather than pruned); returns the object as stored. */
   public apply(obj: KubeObject): Promise<KubeObject> {
     const p = this.pathOf(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);

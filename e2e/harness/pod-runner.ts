@@ -126,7 +126,6 @@ export async function runContainer(o: RunContainerOptions): Promise<RunningConta
       fs.mkdirSync(hostDir, { recursive: true });
       if (v.hostPath) {
         volumes[v.name] = hostDir;
-        fs.rmSync(dir, { recursive: true, force: true });
       } else {
         owner(dir);
         fs.chmodSync(dir, 0o2770);

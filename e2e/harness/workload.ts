@@ -2,7 +2,6 @@
  * The suite's test workload (e2e/workloads/spiffe-http, go-spiffe v2) run as a given uid, so
  * that the agent's `unix` workload attestor tells the workloads apart.
  */
-import * as path from 'path';
 import { BIN } from './components';
 import { Proc, run, start } from './proc';
 
@@ -43,5 +42,3 @@ export function loadAs(logDir: string, uid: number, agentSocket: string, url: st
     uid, env: { SPIFFE_ENDPOINT_SOCKET: `unix://${agentSocket}` },
   });
 }
-
-export const workloadLogDir = (runDir: string): string => path.join(runDir, 'logs');

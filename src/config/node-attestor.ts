@@ -114,7 +114,8 @@ export class AgentNodeAttestor {
   ) {}
 }
 
-function requireClusterName(value: string, prop: string): string {
+/** Checks a cluster name (a segment of every agent's SPIFFE ID). @internal */
+export function requireClusterName(value: string, prop: string): string {
   requireString(value, prop, 'Give the cluster name.');
   if (!/^[A-Za-z0-9._-]+$/.test(value)) {
     throw invalidProp(prop, value, 'A cluster name is letters, digits, ".", "-" and "_" (it becomes a SPIFFE ID path segment).');

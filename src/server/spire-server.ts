@@ -10,7 +10,7 @@ import { ControllerManagerConfig } from '../config/controller-manager-config';
 import { FederationBundleEndpoint, FederationBundleEndpointOptions } from '../config/federation';
 import { HealthChecks } from '../config/health-checks';
 import { KeyManager } from '../config/key-manager';
-import { NodeAttestor } from '../config/node-attestor';
+import { NodeAttestor, requireClusterName } from '../config/node-attestor';
 import { mergePodNeeds, PodNeeds } from '../config/secret-mount';
 import { CaSubject, ServerConfig } from '../config/server-config';
 import { Telemetry } from '../config/telemetry';
@@ -354,10 +354,7 @@ export class SpireServer extends Construct {
     }
     this.props = props;
     this.trustDomain = props.trustDomain;
-    if (typeof props.clusterName !== 'string' || !/^[A-Za-z0-9._-]+$/.test(props.clusterName)) {
-      throw invalidProp('clusterName', props.clusterName, 'A cluster name is letters, digits, ".", "-" and "_" (it becomes a SPIFFE ID path segment of every agent).');
-    }
-    this.clusterName = props.clusterName;
+    this.clusterName = requireClusterName(props.clusterName, 'clusterName');
     this.namespace = checkDnsLabel(props.namespace ?? 'spire-server', 'namespace');
     this.name = checkDnsLabel(props.name ?? 'spire-server', 'name');
     this.serviceName = this.name;
