@@ -2,6 +2,7 @@ export * from './spiffe';
 export * from './config';
 export * from './server';
 export { Images, SPIRE_VERSION } from './images';
+export { ValidationError } from './validation';
 export { ContainerResources } from './k8s/resources';
 export * from './crds/spire-crds';
 export * from './agent/spire-agent';

@@ -8,7 +8,6 @@ import { AgentNodeAttestor } from '../config/node-attestor';
 import { Telemetry } from '../config/telemetry';
 import { TrustBundleSource } from '../config/trust-bundle-source';
 import { AgentKeyManager, KubeletVerification, WorkloadAttestor } from '../config/workload-attestor';
-import { invalidProp } from '../errors';
 import { Images } from '../images';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { componentLabels, selectorLabels } from '../k8s/labels';
@@ -16,6 +15,7 @@ import { ContainerResources, renderResources } from '../k8s/resources';
 import { rootWithoutCapabilities } from '../k8s/security';
 import { checkUniqueObjects } from '../k8s/unique-objects';
 import { SpireServer } from '../server/spire-server';
+import { invalidProp, withConstructPath } from '../validation';
 
 /** Properties of {@link SpireAgent}. */
 export interface SpireAgentProps {
@@ -131,145 +131,149 @@ export class SpireAgent extends Construct {
 
   public constructor(scope: Construct, id: string, props: SpireAgentProps) {
     super(scope, id);
-    checkUniqueObjects(this);
-    if (!(props.server instanceof SpireServer)) {
-      throw invalidProp('server', props.server, 'Give the SpireServer the agents attest to.');
-    }
-    const server = props.server;
-    this.namespace = props.namespace ?? server.bundleConfigMap.namespace;
-    if (this.namespace !== server.bundleConfigMap.namespace) {
-      throw invalidProp(
-        'namespace',
-        this.namespace,
-        `The server publishes the trust bundle to namespace "${server.bundleConfigMap.namespace}"; run the agent there or set the server's 'agentNamespace' to "${this.namespace}".`,
-      );
-    }
-    this.name = props.name ?? 'spire-agent';
-    this.socketDir = props.socketDir ?? '/run/spire/agent-sockets';
-    if (!this.socketDir.startsWith('/') || this.socketDir.endsWith('/')) {
-      throw invalidProp('socketDir', this.socketDir, 'Use an absolute host directory without a trailing "/".');
-    }
-    this.socketName = 'spire-agent.sock';
-    // The server's k8s_psat allow list follows the agent's service account: no mismatch possible.
-    server.allowAgentServiceAccount(this.namespace, this.name);
+    try {
+      checkUniqueObjects(this);
+      if (!(props.server instanceof SpireServer)) {
+        throw invalidProp('server', props.server, 'Give the SpireServer the agents attest to.');
+      }
+      const server = props.server;
+      this.namespace = props.namespace ?? server.bundleConfigMap.namespace;
+      if (this.namespace !== server.bundleConfigMap.namespace) {
+        throw invalidProp(
+          'namespace',
+          this.namespace,
+          `The server publishes the trust bundle to namespace "${server.bundleConfigMap.namespace}"; run the agent there or set the server's 'agentNamespace' to "${this.namespace}".`,
+        );
+      }
+      this.name = props.name ?? 'spire-agent';
+      this.socketDir = props.socketDir ?? '/run/spire/agent-sockets';
+      if (!this.socketDir.startsWith('/') || this.socketDir.endsWith('/')) {
+        throw invalidProp('socketDir', this.socketDir, 'Use an absolute host directory without a trailing "/".');
+      }
+      this.socketName = 'spire-agent.sock';
+      // The server's k8s_psat allow list follows the agent's service account: no mismatch possible.
+      server.allowAgentServiceAccount(this.namespace, this.name);
 
-    const workloadAttestors = [
-      WorkloadAttestor.k8s({ kubeletVerification: props.kubeletVerification ?? KubeletVerification.apiServerCa(), nodeNameEnv: KUBELET_ADDR_ENV }),
-      ...(props.unixWorkloadAttestor ? [WorkloadAttestor.unix()] : []),
-    ];
-    this.config = new AgentConfig({
-      trustDomain: server.trustDomain,
-      serverAddress: server.address,
-      serverPort: server.port,
-      // The cluster name comes from the server: agent, server and controller manager agree by construction.
-      nodeAttestor: AgentNodeAttestor.k8sPsat({ cluster: server.clusterName, tokenPath: `${TOKEN_DIR}/spire-agent` }),
-      workloadAttestors,
-      keyManager: AgentKeyManager.memory(),
-      trustBundle: TrustBundleSource.file(`${BUNDLE_DIR}/${server.bundleConfigMap.key}`),
-      socketPath: `${this.socketDir}/${this.socketName}`,
-      dataDir: '/var/lib/spire',
-      logLevel: props.logLevel,
-      sds: props.sds,
-      availabilityTarget: props.availabilityTarget,
-      x509SvidCacheMaxSize: props.x509SvidCacheMaxSize,
-      jwtSvidCacheMaxSize: props.jwtSvidCacheMaxSize,
-      healthChecks: new HealthChecks({ bindPort: PORT_HEALTH }),
-      telemetry: Telemetry.prometheus({ port: PORT_METRICS }),
-    });
+      const workloadAttestors = [
+        WorkloadAttestor.k8s({ kubeletVerification: props.kubeletVerification ?? KubeletVerification.apiServerCa(), nodeNameEnv: KUBELET_ADDR_ENV }),
+        ...(props.unixWorkloadAttestor ? [WorkloadAttestor.unix()] : []),
+      ];
+      this.config = new AgentConfig({
+        trustDomain: server.trustDomain,
+        serverAddress: server.address,
+        serverPort: server.port,
+        // The cluster name comes from the server: agent, server and controller manager agree by construction.
+        nodeAttestor: AgentNodeAttestor.k8sPsat({ cluster: server.clusterName, tokenPath: `${TOKEN_DIR}/spire-agent` }),
+        workloadAttestors,
+        keyManager: AgentKeyManager.memory(),
+        trustBundle: TrustBundleSource.file(`${BUNDLE_DIR}/${server.bundleConfigMap.key}`),
+        socketPath: `${this.socketDir}/${this.socketName}`,
+        dataDir: '/var/lib/spire',
+        logLevel: props.logLevel,
+        sds: props.sds,
+        availabilityTarget: props.availabilityTarget,
+        x509SvidCacheMaxSize: props.x509SvidCacheMaxSize,
+        jwtSvidCacheMaxSize: props.jwtSvidCacheMaxSize,
+        healthChecks: new HealthChecks({ bindPort: PORT_HEALTH }),
+        telemetry: Telemetry.prometheus({ port: PORT_METRICS }),
+      });
 
-    const labels = componentLabels(this.name, 'agent');
-    const selector = selectorLabels(this.name, 'agent');
-    const tolerations = props.tolerateAllTaints === false ? props.tolerations : [{ operator: 'Exists' }, ...(props.tolerations ?? [])];
+      const labels = componentLabels(this.name, 'agent');
+      const selector = selectorLabels(this.name, 'agent');
+      const tolerations = props.tolerateAllTaints === false ? props.tolerations : [{ operator: 'Exists' }, ...(props.tolerations ?? [])];
 
-    this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
-      metadata: { name: this.name, namespace: this.namespace, labels },
-      spec: {
-        selector: { matchLabels: selector },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': 'spire-agent' } },
-          spec: {
-            serviceAccountName: this.name,
-            // The k8s workload attestor authenticates to the kubelet with this token (nodes/proxy).
-            automountServiceAccountToken: true,
-            // PRIVILEGE: the host PID namespace lets the k8s workload attestor map a caller's PID to
-            // its pod and container (cgroups); without it workload attestation fails.
-            hostPid: true,
-            hostNetwork: false,
-            dnsPolicy: 'ClusterFirst',
-            priorityClassName: props.priorityClassName ?? 'system-node-critical',
-            tolerations,
-            nodeSelector: props.nodeSelector,
-            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'spire-agent',
-                image: props.image ?? Images.SPIRE_AGENT,
-                imagePullPolicy: 'IfNotPresent',
-                args: ['-config', `${CONFIG_DIR}/agent.conf`],
-                env: [{ name: KUBELET_ADDR_ENV, valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
-                ports: [
-                  { name: 'healthz', containerPort: PORT_HEALTH, protocol: 'TCP' },
-                  { name: 'metrics', containerPort: PORT_METRICS, protocol: 'TCP' },
-                ],
-                livenessProbe: { httpGet: { path: '/live', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 15, periodSeconds: 60, timeoutSeconds: 3 },
-                readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 10, periodSeconds: 30 },
-                resources: renderResources(props.resources, { cpuRequest: '50m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
-                securityContext: {
-                  // PRIVILEGE: uid 0 (with no capabilities) owns the root-owned host socket directory,
-                  // where the Workload API socket is created. Nothing else runs as root.
-                  ...rootWithoutCapabilities(),
+      this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
+        metadata: { name: this.name, namespace: this.namespace, labels },
+        spec: {
+          selector: { matchLabels: selector },
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+          template: {
+            metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': 'spire-agent' } },
+            spec: {
+              serviceAccountName: this.name,
+              // The k8s workload attestor authenticates to the kubelet with this token (nodes/proxy).
+              automountServiceAccountToken: true,
+              // PRIVILEGE: the host PID namespace lets the k8s workload attestor map a caller's PID to
+              // its pod and container (cgroups); without it workload attestation fails.
+              hostPid: true,
+              hostNetwork: false,
+              dnsPolicy: 'ClusterFirst',
+              priorityClassName: props.priorityClassName ?? 'system-node-critical',
+              tolerations,
+              nodeSelector: props.nodeSelector,
+              securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+              containers: [
+                {
+                  name: 'spire-agent',
+                  image: props.image ?? Images.SPIRE_AGENT,
+                  imagePullPolicy: 'IfNotPresent',
+                  args: ['-config', `${CONFIG_DIR}/agent.conf`],
+                  env: [{ name: KUBELET_ADDR_ENV, valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
+                  ports: [
+                    { name: 'healthz', containerPort: PORT_HEALTH, protocol: 'TCP' },
+                    { name: 'metrics', containerPort: PORT_METRICS, protocol: 'TCP' },
+                  ],
+                  livenessProbe: { httpGet: { path: '/live', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 15, periodSeconds: 60, timeoutSeconds: 3 },
+                  readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 10, periodSeconds: 30 },
+                  resources: renderResources(props.resources, { cpuRequest: '50m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
+                  securityContext: {
+                    // PRIVILEGE: uid 0 (with no capabilities) owns the root-owned host socket directory,
+                    // where the Workload API socket is created. Nothing else runs as root.
+                    ...rootWithoutCapabilities(),
+                  },
+                  volumeMounts: [
+                    { name: 'spire-config', mountPath: CONFIG_DIR, readOnly: true },
+                    { name: 'spire-bundle', mountPath: BUNDLE_DIR, readOnly: true },
+                    { name: 'spire-token', mountPath: TOKEN_DIR, readOnly: true },
+                    { name: 'spire-agent-socket-dir', mountPath: this.socketDir },
+                    { name: 'spire-agent-data', mountPath: '/var/lib/spire' },
+                    { name: 'tmp', mountPath: '/tmp' },
+                  ],
                 },
-                volumeMounts: [
-                  { name: 'spire-config', mountPath: CONFIG_DIR, readOnly: true },
-                  { name: 'spire-bundle', mountPath: BUNDLE_DIR, readOnly: true },
-                  { name: 'spire-token', mountPath: TOKEN_DIR, readOnly: true },
-                  { name: 'spire-agent-socket-dir', mountPath: this.socketDir },
-                  { name: 'spire-agent-data', mountPath: '/var/lib/spire' },
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              },
-            ],
-            volumes: [
-              { name: 'spire-config', configMap: { name: this.name } },
-              { name: 'spire-bundle', configMap: { name: server.bundleConfigMap.name } },
-              {
-                name: 'spire-token',
-                projected: { sources: [{ serviceAccountToken: { audience: 'spire-server', expirationSeconds: 7200, path: 'spire-agent' } }] },
-              },
-              // PRIVILEGE: the Workload API socket lives on the host so the CSI driver can hand it to pods.
-              { name: 'spire-agent-socket-dir', hostPath: { path: this.socketDir, type: 'DirectoryOrCreate' } },
-              { name: 'spire-agent-data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-            ],
+              ],
+              volumes: [
+                { name: 'spire-config', configMap: { name: this.name } },
+                { name: 'spire-bundle', configMap: { name: server.bundleConfigMap.name } },
+                {
+                  name: 'spire-token',
+                  projected: { sources: [{ serviceAccountToken: { audience: 'spire-server', expirationSeconds: 7200, path: 'spire-agent' } }] },
+                },
+                // PRIVILEGE: the Workload API socket lives on the host so the CSI driver can hand it to pods.
+                { name: 'spire-agent-socket-dir', hostPath: { path: this.socketDir, type: 'DirectoryOrCreate' } },
+                { name: 'spire-agent-data', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+                { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+              ],
+            },
           },
         },
-      },
-    });
+      });
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: this.name, namespace: this.namespace, labels },
-      automountServiceAccountToken: false,
-    });
-    new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name: this.name, namespace: this.namespace, labels },
-      data: { 'agent.conf': this.config.toJson() },
-    });
-    const roleName = `${this.namespace}-${this.name}`;
-    // The k8s workload attestor reads pods and nodes and asks the kubelet (nodes/proxy).
-    clusterScoped(
-      new k8s.KubeClusterRole(this, 'ClusterRole', {
-        metadata: { name: roleName, labels },
-        rules: [{ apiGroups: [''], resources: ['pods', 'nodes', 'nodes/proxy'], verbs: ['get'] }],
-      }),
-    );
-    clusterScoped(
-      new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-        metadata: { name: roleName, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
-        subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
-      }),
-    );
+      new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+        metadata: { name: this.name, namespace: this.namespace, labels },
+        automountServiceAccountToken: false,
+      });
+      new k8s.KubeConfigMap(this, 'Config', {
+        metadata: { name: this.name, namespace: this.namespace, labels },
+        data: { 'agent.conf': this.config.toJson() },
+      });
+      const roleName = `${this.namespace}-${this.name}`;
+      // The k8s workload attestor reads pods and nodes and asks the kubelet (nodes/proxy).
+      clusterScoped(
+        new k8s.KubeClusterRole(this, 'ClusterRole', {
+          metadata: { name: roleName, labels },
+          rules: [{ apiGroups: [''], resources: ['pods', 'nodes', 'nodes/proxy'], verbs: ['get'] }],
+        }),
+      );
+      clusterScoped(
+        new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+          metadata: { name: roleName, labels },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+          subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
+        }),
+      );
+    } catch (e) {
+      throw withConstructPath(e, this);
+    }
   }
 
   /** The Workload API socket path on the host. */

@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { invalidProp } from '../errors';
 import { isReason } from '../reason';
+import { invalidProp } from '../validation';
 import { blockingFindings, Finding, formatFinding, runChecklist } from './engine';
 import { KubeObject, objectName } from './rule';
 import { RULES } from './rules';

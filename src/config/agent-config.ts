@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Duration } from 'cdk8s';
-import { invalidProp } from '../errors';
+import { invalidProp, requireAbsolutePath, requireNonNegativeInt, requirePort, requireString } from '../validation';
 import { KeyType, LogFormat, LogLevel } from './common';
 import { HealthChecks } from './health-checks';
 import { ConfigValue, plainConfig, renderConfig } from './json';
@@ -8,7 +8,6 @@ import { AgentNodeAttestor } from './node-attestor';
 import { renderPlugins } from './plugin';
 import { Telemetry } from './telemetry';
 import { TrustBundleSource } from './trust-bundle-source';
-import { requireNonNegativeInt, requirePort, requireString, requireAbsolutePath } from './validate';
 import { AgentKeyManager, WorkloadAttestor } from './workload-attestor';
 import { compareDurations, renderGoDuration } from '../spiffe/duration';
 import { SpiffeId } from '../spiffe/spiffe-id';

@@ -1,7 +1,6 @@
 import { Duration } from 'cdk8s';
-import { invalidProp } from '../errors';
+import { invalidProp, requireString } from '../validation';
 import { PluginDefinition } from './plugin';
-import { requireString } from './validate';
 import { renderGoDuration } from '../spiffe/duration';
 
 /** Formats a trust bundle can be published in. */

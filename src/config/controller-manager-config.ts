@@ -1,8 +1,7 @@
 import { Duration, Yaml } from 'cdk8s';
-import { invalidProp } from '../errors';
-import { requirePort, requireString } from './validate';
 import { nanoseconds } from '../spiffe/duration';
 import { TrustDomain } from '../spiffe/trust-domain';
+import { invalidProp, requirePort, requireString } from '../validation';
 
 /** Properties of {@link ControllerManagerConfig}. */
 export interface ControllerManagerConfigProps {

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { invalidProp } from '../errors';
+import { invalidProp, NotShown, requirePort } from '../validation';
 import { ConfigValue, EnvRef, Interpolated } from './json';
 import { PluginDefinition } from './plugin';
 import { renderGoDuration } from '../spiffe/duration';
@@ -176,7 +176,11 @@ function passwordEnvOf(c: PostgresConnectionOptions, fallback: string, prop: str
   if (c.passwordEnv !== undefined) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(c.passwordEnv)) {
       // Not echoed: a value here that is no variable name may be the password itself.
-      throw new Error(`Invalid '${prop}': received a value that is not an environment variable name (not shown: it may be a password). Give the name of the variable that holds the password (letters, digits, '_'), e.g. '${PG_PASSWORD_ENV}'.`);
+      throw invalidProp(
+        prop,
+        new NotShown('a value that is not an environment variable name (not shown: it may be a password)'),
+        `Give the name of the variable that holds the password (letters, digits, '_'), e.g. '${PG_PASSWORD_ENV}'.`,
+      );
     }
     return c.passwordEnv;
   }
@@ -195,9 +199,7 @@ function postgresConnectionString(c: PostgresConnectionOptions, passwordEnv: str
     throw invalidProp(`${prop}.host`, c.host, 'A unix socket disables TLS in lib/pq; give a TCP host name.');
   }
   const port = c.port ?? 5432;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw invalidProp(`${prop}.port`, c.port, 'Use a TCP port between 1 and 65535.');
-  }
+  requirePort(port, `${prop}.port`);
   const sslMode = c.sslMode ?? PostgresSslMode.VERIFY_FULL;
   if (!Object.values(PostgresSslMode).includes(sslMode)) {
     throw invalidProp(`${prop}.sslMode`, sslMode, `Use one of ${Object.values(PostgresSslMode).join(', ')}.`);

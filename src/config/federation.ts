@@ -1,7 +1,6 @@
 import { Duration } from 'cdk8s';
-import { invalidProp } from '../errors';
+import { invalidProp, requireAbsolutePath, requireHttpsUrl, requirePort, requireString } from '../validation';
 import { ConfigValue } from './json';
-import { requireAbsolutePath, requireHttpsUrl, requirePort, requireString } from './validate';
 import { renderGoDuration } from '../spiffe/duration';
 import { SpiffeId } from '../spiffe/spiffe-id';
 import { TrustDomain } from '../spiffe/trust-domain';

@@ -1,5 +1,5 @@
 import { ConfigValue } from './json';
-import { requirePort } from './validate';
+import { checkHttpPath, requirePort } from '../validation';
 
 /** Options of {@link HealthChecks}. */
 export interface HealthChecksOptions {
@@ -41,8 +41,8 @@ export class HealthChecks {
   public constructor(options: HealthChecksOptions = {}) {
     this.bindAddress = options.bindAddress ?? '0.0.0.0';
     this.bindPort = requirePort(options.bindPort ?? 8080, 'healthChecks.bindPort');
-    this.livePath = checkPath(options.livePath ?? '/live', 'healthChecks.livePath');
-    this.readyPath = checkPath(options.readyPath ?? '/ready', 'healthChecks.readyPath');
+    this.livePath = checkHttpPath(options.livePath ?? '/live', 'healthChecks.livePath');
+    this.readyPath = checkHttpPath(options.readyPath ?? '/ready', 'healthChecks.readyPath');
   }
 
   /** @internal */
@@ -58,9 +58,3 @@ export class HealthChecks {
   }
 }
 
-function checkPath(p: string, prop: string): string {
-  if (typeof p !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(p)) {
-    throw new Error(`Invalid '${prop}': received ${JSON.stringify(p)}. Use an HTTP path starting with "/".`);
-  }
-  return p;
-}

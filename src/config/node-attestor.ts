@@ -1,6 +1,5 @@
-import { invalidProp } from '../errors';
+import { invalidProp, requireAbsolutePath, requireString } from '../validation';
 import { PluginDefinition } from './plugin';
-import { requireAbsolutePath, requireString } from './validate';
 
 /** Options of {@link NodeAttestor.k8sPsat}. */
 export interface K8sPsatNodeAttestorOptions {

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { invalidProp } from '../errors';
+import { invalidProp, requireAbsolutePath, requirePort, requireWholeNumber } from '../validation';
 import { BundlePublisher } from './bundle-publisher';
 import { KeyType, LogFormat, LogLevel } from './common';
 import { DataStore, PG_PASSWORD_ENV } from './data-store';
@@ -11,7 +11,6 @@ import { NodeAttestor } from './node-attestor';
 import { renderPlugins } from './plugin';
 import { Telemetry } from './telemetry';
 import { UpstreamAuthority } from './upstream-authority';
-import { requireAbsolutePath, requirePort } from './validate';
 import { compareDurations, renderGoDuration } from '../spiffe/duration';
 import { SpiffeId } from '../spiffe/spiffe-id';
 import { TrustDomain } from '../spiffe/trust-domain';
@@ -242,9 +241,7 @@ export class ServerConfig {
     this.federatesWith = [...(props.federatesWith ?? [])];
 
     const replicas = props.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 1) {
-      throw invalidProp('replicas', replicas, 'Use a whole number of at least 1.');
-    }
+    requireWholeNumber(replicas, 'replicas', 1);
     if (replicas > 1 && !this.dataStore.supportsMultipleServers) {
       throw invalidProp(
         'replicas',

@@ -1,5 +1,5 @@
 import { ConfigValue } from './json';
-import { requirePort } from './validate';
+import { requirePort } from '../validation';
 
 /** Options of {@link Telemetry.prometheus}. */
 export interface PrometheusTelemetryOptions {

@@ -1,6 +1,6 @@
 import { BundleFormat } from './bundle-publisher';
 import { ConfigValue } from './json';
-import { requireAbsolutePath, requireHttpsUrl } from './validate';
+import { invalidProp, requireAbsolutePath, requireHttpsUrl } from '../validation';
 
 /**
  * Where an agent gets the trust bundle it bootstraps with (exactly one source).
@@ -9,7 +9,7 @@ export class TrustBundleSource {
   /** A file, e.g. the `spire-bundle` ConfigMap mounted into the agent. */
   public static file(path: string, format: BundleFormat = BundleFormat.PEM): TrustBundleSource {
     if (format !== BundleFormat.PEM && format !== BundleFormat.SPIFFE) {
-      throw new Error(`Invalid 'trustBundle.format': received ${JSON.stringify(format)}. Agents read 'pem' or 'spiffe'.`);
+      throw invalidProp('trustBundle.format', format, "Agents read 'pem' or 'spiffe'.");
     }
     return new TrustBundleSource({
       trust_bundle_path: requireAbsolutePath(path, 'trustBundle.path'),
@@ -20,7 +20,7 @@ export class TrustBundleSource {
   /** An https URL. */
   public static url(url: string, format: BundleFormat = BundleFormat.PEM): TrustBundleSource {
     if (format !== BundleFormat.PEM && format !== BundleFormat.SPIFFE) {
-      throw new Error(`Invalid 'trustBundle.format': received ${JSON.stringify(format)}. Agents read 'pem' or 'spiffe'.`);
+      throw invalidProp('trustBundle.format', format, "Agents read 'pem' or 'spiffe'.");
     }
     return new TrustBundleSource({ trust_bundle_url: requireHttpsUrl(url, 'trustBundle.url'), trust_bundle_format: format });
   }

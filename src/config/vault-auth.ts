@@ -1,6 +1,6 @@
 import { ConfigValue } from './json';
 import { NO_POD_NEEDS, PodNeeds } from './secret-mount';
-import { requireAbsolutePath, requireString } from './validate';
+import { requireAbsolutePath, requireString } from '../validation';
 
 /** Options of {@link VaultAuth.kubernetes}. */
 export interface VaultKubernetesAuthOptions {

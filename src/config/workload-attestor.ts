@@ -1,8 +1,7 @@
-import { invalidProp } from '../errors';
 import { isReason } from '../reason';
+import { invalidProp, requireAbsolutePath, requireString } from '../validation';
 import { ConfigValue } from './json';
 import { PluginDefinition } from './plugin';
-import { requireAbsolutePath, requireString } from './validate';
 
 /** The kind of kubelet verification. */
 export enum KubeletVerificationMode {

@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SpireAgent } from '../agent/spire-agent';
-import { invalidProp } from '../errors';
 import { Images } from '../images';
+import { invalidProp, withConstructPath } from '../validation';
 import { SPIFFE_CSI_DRIVER } from './workload-api';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { componentLabels, selectorLabels } from '../k8s/labels';
@@ -65,96 +65,100 @@ export class SpiffeCsiDriver extends Construct {
 
   public constructor(scope: Construct, id: string, props: SpiffeCsiDriverProps) {
     super(scope, id);
-    checkUniqueObjects(this);
-    if (!(props.agent instanceof SpireAgent)) {
-      throw invalidProp('agent', props.agent, 'Give the SpireAgent whose socket the driver exposes.');
-    }
-    const agent = props.agent;
-    const name = props.name ?? 'spiffe-csi-driver';
-    const kubeletPath = props.kubeletPath ?? '/var/lib/kubelet';
-    if (!kubeletPath.startsWith('/') || kubeletPath.endsWith('/')) {
-      throw invalidProp('kubeletPath', kubeletPath, 'Use an absolute path without a trailing "/", e.g. /var/lib/kubelet.');
-    }
-    const labels = componentLabels(name, 'csi-driver');
-    const selector = selectorLabels(name, 'csi-driver');
-    const pluginDir = `${kubeletPath}/plugins/${SPIFFE_CSI_DRIVER}`;
+    try {
+      checkUniqueObjects(this);
+      if (!(props.agent instanceof SpireAgent)) {
+        throw invalidProp('agent', props.agent, 'Give the SpireAgent whose socket the driver exposes.');
+      }
+      const agent = props.agent;
+      const name = props.name ?? 'spiffe-csi-driver';
+      const kubeletPath = props.kubeletPath ?? '/var/lib/kubelet';
+      if (!kubeletPath.startsWith('/') || kubeletPath.endsWith('/')) {
+        throw invalidProp('kubeletPath', kubeletPath, 'Use an absolute path without a trailing "/", e.g. /var/lib/kubelet.');
+      }
+      const labels = componentLabels(name, 'csi-driver');
+      const selector = selectorLabels(name, 'csi-driver');
+      const pluginDir = `${kubeletPath}/plugins/${SPIFFE_CSI_DRIVER}`;
 
-    clusterScoped(
-      new k8s.KubeCsiDriver(this, 'CsiDriver', {
-        metadata: { name: SPIFFE_CSI_DRIVER, labels },
-        spec: { attachRequired: false, podInfoOnMount: true, fsGroupPolicy: 'None', volumeLifecycleModes: ['Ephemeral'] },
-      }),
-    );
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name, namespace: agent.namespace, labels },
-      automountServiceAccountToken: false,
-    });
+      clusterScoped(
+        new k8s.KubeCsiDriver(this, 'CsiDriver', {
+          metadata: { name: SPIFFE_CSI_DRIVER, labels },
+          spec: { attachRequired: false, podInfoOnMount: true, fsGroupPolicy: 'None', volumeLifecycleModes: ['Ephemeral'] },
+        }),
+      );
+      new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+        metadata: { name, namespace: agent.namespace, labels },
+        automountServiceAccountToken: false,
+      });
 
-    this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
-      metadata: { name, namespace: agent.namespace, labels },
-      spec: {
-        selector: { matchLabels: selector },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': 'spiffe-csi-driver' } },
-          spec: {
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            priorityClassName: props.priorityClassName ?? 'system-node-critical',
-            tolerations: [{ operator: 'Exists' }],
-            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'spiffe-csi-driver',
-                image: props.image ?? Images.CSI_DRIVER,
-                imagePullPolicy: 'IfNotPresent',
-                args: ['-workload-api-socket-dir', '/spire-agent-socket', '-plugin-name', SPIFFE_CSI_DRIVER, '-csi-socket-path', '/spiffe-csi/csi.sock'],
-                env: [{ name: 'MY_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
-                resources: renderResources(props.resources, { cpuRequest: '10m', memoryRequest: '32Mi', cpuLimit: '100m', memoryLimit: '64Mi' }),
-                securityContext: {
-                  // PRIVILEGE: Bidirectional mount propagation into the kubelet's pods directory
-                  // (how the driver mounts the socket into pods) requires a privileged container.
-                  privileged: true,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                  seccompProfile: { type: 'RuntimeDefault' },
-                  ...(props.seLinuxType ? { seLinuxOptions: { type: props.seLinuxType, level: 's0' } } : {}),
+      this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
+        metadata: { name, namespace: agent.namespace, labels },
+        spec: {
+          selector: { matchLabels: selector },
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+          template: {
+            metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': 'spiffe-csi-driver' } },
+            spec: {
+              serviceAccountName: name,
+              automountServiceAccountToken: false,
+              priorityClassName: props.priorityClassName ?? 'system-node-critical',
+              tolerations: [{ operator: 'Exists' }],
+              securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+              containers: [
+                {
+                  name: 'spiffe-csi-driver',
+                  image: props.image ?? Images.CSI_DRIVER,
+                  imagePullPolicy: 'IfNotPresent',
+                  args: ['-workload-api-socket-dir', '/spire-agent-socket', '-plugin-name', SPIFFE_CSI_DRIVER, '-csi-socket-path', '/spiffe-csi/csi.sock'],
+                  env: [{ name: 'MY_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+                  resources: renderResources(props.resources, { cpuRequest: '10m', memoryRequest: '32Mi', cpuLimit: '100m', memoryLimit: '64Mi' }),
+                  securityContext: {
+                    // PRIVILEGE: Bidirectional mount propagation into the kubelet's pods directory
+                    // (how the driver mounts the socket into pods) requires a privileged container.
+                    privileged: true,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ['ALL'] },
+                    seccompProfile: { type: 'RuntimeDefault' },
+                    ...(props.seLinuxType ? { seLinuxOptions: { type: props.seLinuxType, level: 's0' } } : {}),
+                  },
+                  volumeMounts: [
+                    // The agent's socket directory, read-only: the driver only bind-mounts it.
+                    { name: 'spire-agent-socket-dir', mountPath: '/spire-agent-socket', readOnly: true },
+                    { name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi' },
+                    { name: 'mountpoint-dir', mountPath: `${kubeletPath}/pods`, mountPropagation: 'Bidirectional' },
+                  ],
                 },
-                volumeMounts: [
-                  // The agent's socket directory, read-only: the driver only bind-mounts it.
-                  { name: 'spire-agent-socket-dir', mountPath: '/spire-agent-socket', readOnly: true },
-                  { name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi' },
-                  { name: 'mountpoint-dir', mountPath: `${kubeletPath}/pods`, mountPropagation: 'Bidirectional' },
-                ],
-              },
-              {
-                name: 'node-driver-registrar',
-                image: props.registrarImage ?? Images.CSI_NODE_DRIVER_REGISTRAR,
-                imagePullPolicy: 'IfNotPresent',
-                args: ['-csi-address', '/spiffe-csi/csi.sock', '-kubelet-registration-path', `${pluginDir}/csi.sock`, '-health-port', '9809'],
-                ports: [{ name: 'healthz', containerPort: 9809, protocol: 'TCP' }],
-                livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 5, timeoutSeconds: 5 },
-                resources: renderResources(undefined, { cpuRequest: '10m', memoryRequest: '16Mi', cpuLimit: '100m', memoryLimit: '32Mi' }),
-                securityContext: {
-                  // PRIVILEGE: uid 0 (no capabilities) writes the registration socket into the
-                  // root-owned kubelet plugin registry on the host.
-                  ...rootWithoutCapabilities(),
+                {
+                  name: 'node-driver-registrar',
+                  image: props.registrarImage ?? Images.CSI_NODE_DRIVER_REGISTRAR,
+                  imagePullPolicy: 'IfNotPresent',
+                  args: ['-csi-address', '/spiffe-csi/csi.sock', '-kubelet-registration-path', `${pluginDir}/csi.sock`, '-health-port', '9809'],
+                  ports: [{ name: 'healthz', containerPort: 9809, protocol: 'TCP' }],
+                  livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 5, timeoutSeconds: 5 },
+                  resources: renderResources(undefined, { cpuRequest: '10m', memoryRequest: '16Mi', cpuLimit: '100m', memoryLimit: '32Mi' }),
+                  securityContext: {
+                    // PRIVILEGE: uid 0 (no capabilities) writes the registration socket into the
+                    // root-owned kubelet plugin registry on the host.
+                    ...rootWithoutCapabilities(),
+                  },
+                  volumeMounts: [
+                    { name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi' },
+                    { name: 'kubelet-plugin-registration-dir', mountPath: '/registration' },
+                  ],
                 },
-                volumeMounts: [
-                  { name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi' },
-                  { name: 'kubelet-plugin-registration-dir', mountPath: '/registration' },
-                ],
-              },
-            ],
-            volumes: [
-              { name: 'spire-agent-socket-dir', hostPath: { path: agent.socketDir, type: 'DirectoryOrCreate' } },
-              { name: 'spiffe-csi-socket-dir', hostPath: { path: pluginDir, type: 'DirectoryOrCreate' } },
-              { name: 'mountpoint-dir', hostPath: { path: `${kubeletPath}/pods`, type: 'Directory' } },
-              { name: 'kubelet-plugin-registration-dir', hostPath: { path: `${kubeletPath}/plugins_registry`, type: 'Directory' } },
-            ],
+              ],
+              volumes: [
+                { name: 'spire-agent-socket-dir', hostPath: { path: agent.socketDir, type: 'DirectoryOrCreate' } },
+                { name: 'spiffe-csi-socket-dir', hostPath: { path: pluginDir, type: 'DirectoryOrCreate' } },
+                { name: 'mountpoint-dir', hostPath: { path: `${kubeletPath}/pods`, type: 'Directory' } },
+                { name: 'kubelet-plugin-registration-dir', hostPath: { path: `${kubeletPath}/plugins_registry`, type: 'Directory' } },
+              ],
+            },
           },
         },
-      },
-    });
+      });
+    } catch (e) {
+      throw withConstructPath(e, this);
+    }
   }
 }

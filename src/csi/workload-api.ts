@@ -1,6 +1,6 @@
 import * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { invalidProp } from '../errors';
+import { invalidProp } from '../validation';
 
 /** The CSI driver name of the SPIFFE CSI driver. */
 export const SPIFFE_CSI_DRIVER = 'csi.spiffe.io';

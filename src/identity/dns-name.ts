@@ -1,4 +1,4 @@
-import { invalidProp } from '../errors';
+import { invalidProp } from '../validation';
 
 /**
  * Checks a DNS name the way SPIRE checks entry DNS names: ASCII, no trailing dot, labels of

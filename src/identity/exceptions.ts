@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
-import { invalidProp } from '../errors';
 import { isReason } from '../reason';
 import { compareDurations, renderGoDuration } from '../spiffe/duration';
+import { invalidProp } from '../validation';
 
 /** The written exceptions an identity may carry. @internal */
 export interface ExceptionProps {

@@ -1,12 +1,11 @@
 import { Construct } from 'constructs';
-import { requireHttpsUrl } from '../config/validate';
-import { invalidProp } from '../errors';
 import { ClusterFederatedTrustDomain, ClusterFederatedTrustDomainSpecBundleEndpointProfileType } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { checkUniqueObjects } from '../k8s/unique-objects';
 import { SpireServer } from '../server/spire-server';
 import { SpiffeId } from '../spiffe/spiffe-id';
 import { TrustDomain } from '../spiffe/trust-domain';
+import { invalidProp, requireHttpsUrl, withConstructPath } from '../validation';
 
 /** How the foreign bundle endpoint authenticates itself. */
 export class BundleEndpointAuth {
@@ -62,33 +61,37 @@ export class FederatedTrustDomain extends Construct {
 
   public constructor(scope: Construct, id: string, props: FederatedTrustDomainProps) {
     super(scope, id);
-    checkUniqueObjects(this);
-    if (!(props.server instanceof SpireServer)) {
-      throw invalidProp('server', props.server, 'Give the SpireServer that federates.');
+    try {
+      checkUniqueObjects(this);
+      if (!(props.server instanceof SpireServer)) {
+        throw invalidProp('server', props.server, 'Give the SpireServer that federates.');
+      }
+      if (!(props.trustDomain instanceof TrustDomain)) {
+        throw invalidProp('trustDomain', props.trustDomain, "Use TrustDomain.of('partner.example').");
+      }
+      if (props.trustDomain.equals(props.server.trustDomain)) {
+        throw invalidProp('trustDomain', props.trustDomain.name, 'A server does not federate with its own trust domain.');
+      }
+      const url = requireHttpsUrl(props.bundleEndpointUrl, 'bundleEndpointUrl');
+      if (props.auth.endpointSpiffeId && !props.auth.endpointSpiffeId.memberOf(props.trustDomain)) {
+        throw invalidProp('auth.endpointSpiffeId', props.auth.endpointSpiffeId.uri, `The endpoint's SPIFFE ID must be in trust domain "${props.trustDomain.name}".`);
+      }
+      this.trustDomain = props.trustDomain;
+      this.server = props.server;
+      props.server.enableFederationBundleEndpoint();
+      clusterScoped(
+        new ClusterFederatedTrustDomain(this, 'Resource', {
+          metadata: { name: props.name ?? props.trustDomain.name.replace(/[._]/g, '-') },
+          spec: {
+            className: props.server.className,
+            trustDomain: props.trustDomain.name,
+            bundleEndpointUrl: url,
+            bundleEndpointProfile: { type: props.auth.type, endpointSpiffeid: props.auth.endpointSpiffeId?.uri },
+          },
+        }),
+      );
+    } catch (e) {
+      throw withConstructPath(e, this);
     }
-    if (!(props.trustDomain instanceof TrustDomain)) {
-      throw invalidProp('trustDomain', props.trustDomain, "Use TrustDomain.of('partner.example').");
-    }
-    if (props.trustDomain.equals(props.server.trustDomain)) {
-      throw invalidProp('trustDomain', props.trustDomain.name, 'A server does not federate with its own trust domain.');
-    }
-    const url = requireHttpsUrl(props.bundleEndpointUrl, 'bundleEndpointUrl');
-    if (props.auth.endpointSpiffeId && !props.auth.endpointSpiffeId.memberOf(props.trustDomain)) {
-      throw invalidProp('auth.endpointSpiffeId', props.auth.endpointSpiffeId.uri, `The endpoint's SPIFFE ID must be in trust domain "${props.trustDomain.name}".`);
-    }
-    this.trustDomain = props.trustDomain;
-    this.server = props.server;
-    props.server.enableFederationBundleEndpoint();
-    clusterScoped(
-      new ClusterFederatedTrustDomain(this, 'Resource', {
-        metadata: { name: props.name ?? props.trustDomain.name.replace(/[._]/g, '-') },
-        spec: {
-          className: props.server.className,
-          trustDomain: props.trustDomain.name,
-          bundleEndpointUrl: url,
-          bundleEndpointProfile: { type: props.auth.type, endpointSpiffeid: props.auth.endpointSpiffeId?.uri },
-        },
-      }),
-    );
   }
 }

@@ -1,6 +1,6 @@
-import { invalidProp } from '../errors';
 import { SpiffeId } from '../spiffe/spiffe-id';
 import { TrustDomain } from '../spiffe/trust-domain';
+import { invalidProp } from '../validation';
 
 /** What a naming scheme is given to build a workload's SPIFFE ID. */
 export interface SpiffeIdSchemeContext {

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Checklist } from '../checklist/checklist';
-import { invalidProp } from '../errors';
+import { invalidProp, withConstructPath } from '../validation';
 import { checkDnsName } from './dns-name';
 import { IdentityOptions } from './identity-options';
 import { isReason } from '../reason';
@@ -86,77 +86,81 @@ export class StaticIdentity extends Construct {
 
   public constructor(scope: Construct, id: string, props: StaticIdentityProps) {
     super(scope, id);
-    checkUniqueObjects(this);
-    if (!(props.server instanceof SpireServer)) {
-      throw invalidProp('server', props.server, 'Give the SpireServer that issues this identity.');
-    }
-    const td = props.server.trustDomain;
-    if (!(props.spiffeId instanceof SpiffeId) || !props.spiffeId.memberOf(td) || !props.spiffeId.isWorkloadId) {
-      throw invalidProp('spiffeId', props.spiffeId instanceof SpiffeId ? props.spiffeId.uri : props.spiffeId, `Use an ID in trust domain "${td.name}" with a path outside /spire.`);
-    }
-    if (!(props.parentId instanceof SpiffeId) || !props.parentId.memberOf(td) || props.parentId.path === '') {
-      throw invalidProp('parentId', props.parentId instanceof SpiffeId ? props.parentId.uri : props.parentId, `Use an ID in trust domain "${td.name}" with a path (an agent ID or node alias).`);
-    }
-    this.props = props;
-    this.spiffeId = props.spiffeId;
-    this.parentId = props.parentId;
-    this.selectors = [...(props.selectors ?? [])];
-    this.exceptions = {};
-    if (this.selectors.length === 0) {
-      throw invalidProp('selectors', [], 'An entry needs at least one selector (two for a tight one).');
-    }
-    if (this.selectors.length < 2) {
-      if (!isReason(props.allowBroadSelector)) {
-        throw invalidProp(
-          'selectors',
-          this.selectors.map(String),
-          "One selector is loose: the wrong workload could pick up this identity. Add a second (e.g. unix:uid and unix:path), or give 'allowBroadSelector' a written reason (at least 10 characters).",
-        );
+    try {
+      checkUniqueObjects(this);
+      if (!(props.server instanceof SpireServer)) {
+        throw invalidProp('server', props.server, 'Give the SpireServer that issues this identity.');
       }
-      this.exceptions.broadSelector = props.allowBroadSelector!;
+      const td = props.server.trustDomain;
+      if (!(props.spiffeId instanceof SpiffeId) || !props.spiffeId.memberOf(td) || !props.spiffeId.isWorkloadId) {
+        throw invalidProp('spiffeId', props.spiffeId instanceof SpiffeId ? props.spiffeId.uri : props.spiffeId, `Use an ID in trust domain "${td.name}" with a path outside /spire.`);
+      }
+      if (!(props.parentId instanceof SpiffeId) || !props.parentId.memberOf(td) || props.parentId.path === '') {
+        throw invalidProp('parentId', props.parentId instanceof SpiffeId ? props.parentId.uri : props.parentId, `Use an ID in trust domain "${td.name}" with a path (an agent ID or node alias).`);
+      }
+      this.props = props;
+      this.spiffeId = props.spiffeId;
+      this.parentId = props.parentId;
+      this.selectors = [...(props.selectors ?? [])];
+      this.exceptions = {};
+      if (this.selectors.length === 0) {
+        throw invalidProp('selectors', [], 'An entry needs at least one selector (two for a tight one).');
+      }
+      if (this.selectors.length < 2) {
+        if (!isReason(props.allowBroadSelector)) {
+          throw invalidProp(
+            'selectors',
+            this.selectors.map(String),
+            "One selector is loose: the wrong workload could pick up this identity. Add a second (e.g. unix:uid and unix:path), or give 'allowBroadSelector' a written reason (at least 10 characters).",
+          );
+        }
+        this.exceptions.broadSelector = props.allowBroadSelector!;
+      }
+      this.x509SvidTtl = props.x509SvidTtl ?? Duration.hours(1);
+      wholeSeconds(this.x509SvidTtl, 'x509SvidTtl');
+      collectExceptions(props, this.x509SvidTtl, this.exceptions);
+      this.jwtSvidTtl = props.jwtSvidTtl ?? Duration.minutes(5);
+      wholeSeconds(this.jwtSvidTtl, 'jwtSvidTtl');
+      const dnsNames = (props.dnsNames ?? []).map((d) => checkDnsName(d, 'dnsNames'));
+      if (props.hint !== undefined && props.hint.length > 1024) {
+        throw invalidProp('hint', `${props.hint.slice(0, 20)}…`, 'A hint is at most 1024 characters.');
+      }
+      const name = props.name ?? this.spiffeId.segments.join('-').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+      clusterScoped(
+        new ClusterStaticEntry(this, 'Resource', {
+          metadata: { name, ...(Object.keys(this.exceptions).length > 0 ? { annotations: { [EXCEPTIONS_ANNOTATION]: JSON.stringify(this.exceptions) } } : {}) },
+          spec: {
+            className: props.server.className,
+            spiffeId: this.spiffeId.uri,
+            parentId: this.parentId.uri,
+            selectors: this.selectors.map(String),
+            x509Svidttl: renderGoDuration(this.x509SvidTtl),
+            jwtSvidttl: renderGoDuration(this.jwtSvidTtl),
+            dnsNames: dnsNames.length > 0 ? dnsNames : undefined,
+            federatesWith: props.federatesWith && props.federatesWith.length > 0 ? props.federatesWith.map((f) => f.trustDomain.name) : undefined,
+            admin: props.adminReason !== undefined ? true : undefined,
+            downstream: props.downstreamReason !== undefined ? true : undefined,
+            hint: props.hint,
+          },
+        }),
+      );
+      if (this.exceptions.broadSelector) Checklist.acknowledge(this, 'SPIRE-ID1', this.exceptions.broadSelector);
+      if (this.exceptions.longTtl) Checklist.acknowledge(this, 'SPIRE-ID2', this.exceptions.longTtl);
+      const registered: RegisteredIdentity = {
+        construct: this,
+        spiffeId: this.spiffeId.uri,
+        namespace: '',
+        serviceAccount: '',
+        podLabels: {},
+        className: props.server.className,
+        kind: 'static',
+      };
+      const registry = identitiesOf(this);
+      registry.push(registered);
+      this.node.addValidation({ validate: () => conflictsOf(registry).get(registered) ?? [] });
+    } catch (e) {
+      throw withConstructPath(e, this);
     }
-    this.x509SvidTtl = props.x509SvidTtl ?? Duration.hours(1);
-    wholeSeconds(this.x509SvidTtl, 'x509SvidTtl');
-    collectExceptions(props, this.x509SvidTtl, this.exceptions);
-    this.jwtSvidTtl = props.jwtSvidTtl ?? Duration.minutes(5);
-    wholeSeconds(this.jwtSvidTtl, 'jwtSvidTtl');
-    const dnsNames = (props.dnsNames ?? []).map((d) => checkDnsName(d, 'dnsNames'));
-    if (props.hint !== undefined && props.hint.length > 1024) {
-      throw invalidProp('hint', `${props.hint.slice(0, 20)}…`, 'A hint is at most 1024 characters.');
-    }
-    const name = props.name ?? this.spiffeId.segments.join('-').toLowerCase().replace(/[^a-z0-9-]/g, '-');
-    clusterScoped(
-      new ClusterStaticEntry(this, 'Resource', {
-        metadata: { name, ...(Object.keys(this.exceptions).length > 0 ? { annotations: { [EXCEPTIONS_ANNOTATION]: JSON.stringify(this.exceptions) } } : {}) },
-        spec: {
-          className: props.server.className,
-          spiffeId: this.spiffeId.uri,
-          parentId: this.parentId.uri,
-          selectors: this.selectors.map(String),
-          x509Svidttl: renderGoDuration(this.x509SvidTtl),
-          jwtSvidttl: renderGoDuration(this.jwtSvidTtl),
-          dnsNames: dnsNames.length > 0 ? dnsNames : undefined,
-          federatesWith: props.federatesWith && props.federatesWith.length > 0 ? props.federatesWith.map((f) => f.trustDomain.name) : undefined,
-          admin: props.adminReason !== undefined ? true : undefined,
-          downstream: props.downstreamReason !== undefined ? true : undefined,
-          hint: props.hint,
-        },
-      }),
-    );
-    if (this.exceptions.broadSelector) Checklist.acknowledge(this, 'SPIRE-ID1', this.exceptions.broadSelector);
-    if (this.exceptions.longTtl) Checklist.acknowledge(this, 'SPIRE-ID2', this.exceptions.longTtl);
-    const registered: RegisteredIdentity = {
-      construct: this,
-      spiffeId: this.spiffeId.uri,
-      namespace: '',
-      serviceAccount: '',
-      podLabels: {},
-      className: props.server.className,
-      kind: 'static',
-    };
-    const registry = identitiesOf(this);
-    registry.push(registered);
-    this.node.addValidation({ validate: () => conflictsOf(registry).get(registered) ?? [] });
   }
 
   /** This entry in the `spire-server entry create -data` format (IDs as strings, TTLs in seconds). */

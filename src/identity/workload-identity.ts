@@ -3,7 +3,7 @@ import * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Checklist } from '../checklist/checklist';
 import { WorkloadApi } from '../csi/workload-api';
-import { invalidProp } from '../errors';
+import { checkDnsLabel, invalidProp, ValidationError, withConstructPath } from '../validation';
 import { checkDnsName } from './dns-name';
 import { FederatedTrustDomain } from './federated-trust-domain';
 import { IdentityOptions } from './identity-options';
@@ -13,7 +13,6 @@ import { conflictsOf, identitiesOf, RegisteredIdentity } from './registry';
 import { SpiffeIdScheme } from './spiffe-id-scheme';
 import { ClusterSpiffeid } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
-import { checkDnsLabel } from '../k8s/names';
 import { checkUniqueObjects } from '../k8s/unique-objects';
 import { SpireServer } from '../server/spire-server';
 import { compareDurations, renderGoDuration } from '../spiffe/duration';
@@ -96,137 +95,141 @@ export class WorkloadIdentity extends Construct {
 
   public constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
     super(scope, id);
-    checkUniqueObjects(this);
-    if (!(props.server instanceof SpireServer)) {
-      throw invalidProp('server', props.server, 'Give the SpireServer that issues this identity.');
-    }
-    this.server = props.server;
-    this.namespace = checkName(props.namespace, 'namespace');
-    this.serviceAccount = checkName(props.serviceAccount, 'serviceAccount');
-    this.podLabels = { ...(props.podLabels ?? {}) };
-    for (const [k, v] of Object.entries(this.podLabels)) {
-      if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(k) || !/^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/.test(v)) {
-        throw invalidProp('podLabels', `${k}=${v}`, 'Use Kubernetes label keys and values.');
+    try {
+      checkUniqueObjects(this);
+      if (!(props.server instanceof SpireServer)) {
+        throw invalidProp('server', props.server, 'Give the SpireServer that issues this identity.');
       }
-    }
-    this.containerName = props.containerName === undefined ? undefined : checkName(props.containerName, 'containerName');
-    this.exceptions = {};
+      this.server = props.server;
+      this.namespace = checkName(props.namespace, 'namespace');
+      this.serviceAccount = checkName(props.serviceAccount, 'serviceAccount');
+      this.podLabels = { ...(props.podLabels ?? {}) };
+      for (const [k, v] of Object.entries(this.podLabels)) {
+        if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(k) || !/^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/.test(v)) {
+          throw invalidProp('podLabels', `${k}=${v}`, 'Use Kubernetes label keys and values.');
+        }
+      }
+      this.containerName = props.containerName === undefined ? undefined : checkName(props.containerName, 'containerName');
+      this.exceptions = {};
 
-    const loose = this.namespace === ANY || this.serviceAccount === ANY;
-    if (loose) {
-      const which = this.namespace === ANY ? (this.serviceAccount === ANY ? 'every namespace and service account' : 'every namespace') : 'a whole namespace';
-      if (props.allowBroadSelector !== undefined && !isReason(props.allowBroadSelector)) {
-        throw invalidProp('allowBroadSelector', props.allowBroadSelector, `This identity selects ${which}; the exception needs a written reason of at least 10 characters.`);
+      const loose = this.namespace === ANY || this.serviceAccount === ANY;
+      if (loose) {
+        const which = this.namespace === ANY ? (this.serviceAccount === ANY ? 'every namespace and service account' : 'every namespace') : 'a whole namespace';
+        if (props.allowBroadSelector !== undefined && !isReason(props.allowBroadSelector)) {
+          throw invalidProp('allowBroadSelector', props.allowBroadSelector, `This identity selects ${which}; the exception needs a written reason of at least 10 characters.`);
+        }
+        if (!isReason(props.allowBroadSelector)) {
+          throw invalidProp(
+            this.namespace === ANY ? 'namespace' : 'serviceAccount',
+            ANY,
+            `This selects ${which}: the wrong workload could pick up this identity. Pin a namespace and a service account, or give 'allowBroadSelector' a written reason (at least 10 characters).`,
+          );
+        }
+        this.exceptions.broadSelector = props.allowBroadSelector!;
+      } else if (props.allowBroadSelector !== undefined) {
+        throw invalidProp('allowBroadSelector', props.allowBroadSelector, 'The selector is already tight (namespace and service account pinned); remove the exception.');
       }
-      if (!isReason(props.allowBroadSelector)) {
+
+      const scheme = props.idScheme ?? SpiffeIdScheme.namespaceServiceAccount();
+      if (loose && !(props.idScheme && props.idScheme.kind === 'fixed')) {
+        throw invalidProp('idScheme', scheme.kind, "Loose selection needs SpiffeIdScheme.fixedPath('/...'): the ID cannot name a namespace or service account that is not pinned.");
+      }
+      this.spiffeId = scheme.idFor({
+        trustDomain: this.server.trustDomain,
+        namespace: this.namespace,
+        serviceAccount: this.serviceAccount,
+        clusterName: this.server.clusterName,
+      });
+
+      this.x509SvidTtl = props.x509SvidTtl ?? Duration.hours(1);
+      if (!Number.isInteger(this.x509SvidTtl.toMilliseconds() / 1000) || this.x509SvidTtl.toSeconds() < 60) {
+        throw invalidProp('x509SvidTtl', renderGoDuration(this.x509SvidTtl), 'Use whole seconds, at least 1m.');
+      }
+      collectExceptions(props, this.x509SvidTtl, this.exceptions);
+      const maxTtl = this.server.caTtl.toSeconds() / 6;
+      if (this.x509SvidTtl.toSeconds() > maxTtl) {
         throw invalidProp(
-          this.namespace === ANY ? 'namespace' : 'serviceAccount',
-          ANY,
-          `This selects ${which}: the wrong workload could pick up this identity. Pin a namespace and a service account, or give 'allowBroadSelector' a written reason (at least 10 characters).`,
+          'x509SvidTtl',
+          renderGoDuration(this.x509SvidTtl),
+          `The server's signing CA lives ${renderGoDuration(this.server.caTtl)} and SPIRE would silently shorten this SVID; use at most caTtl/6 (${renderGoDuration(Duration.seconds(maxTtl))}), or raise the server's caTtl.`,
         );
       }
-      this.exceptions.broadSelector = props.allowBroadSelector!;
-    } else if (props.allowBroadSelector !== undefined) {
-      throw invalidProp('allowBroadSelector', props.allowBroadSelector, 'The selector is already tight (namespace and service account pinned); remove the exception.');
-    }
-
-    const scheme = props.idScheme ?? SpiffeIdScheme.namespaceServiceAccount();
-    if (loose && !(props.idScheme && props.idScheme.kind === 'fixed')) {
-      throw invalidProp('idScheme', scheme.kind, "Loose selection needs SpiffeIdScheme.fixedPath('/...'): the ID cannot name a namespace or service account that is not pinned.");
-    }
-    this.spiffeId = scheme.idFor({
-      trustDomain: this.server.trustDomain,
-      namespace: this.namespace,
-      serviceAccount: this.serviceAccount,
-      clusterName: this.server.clusterName,
-    });
-
-    this.x509SvidTtl = props.x509SvidTtl ?? Duration.hours(1);
-    if (!Number.isInteger(this.x509SvidTtl.toMilliseconds() / 1000) || this.x509SvidTtl.toSeconds() < 60) {
-      throw invalidProp('x509SvidTtl', renderGoDuration(this.x509SvidTtl), 'Use whole seconds, at least 1m.');
-    }
-    collectExceptions(props, this.x509SvidTtl, this.exceptions);
-    const maxTtl = this.server.caTtl.toSeconds() / 6;
-    if (this.x509SvidTtl.toSeconds() > maxTtl) {
-      throw invalidProp(
-        'x509SvidTtl',
-        renderGoDuration(this.x509SvidTtl),
-        `The server's signing CA lives ${renderGoDuration(this.server.caTtl)} and SPIRE would silently shorten this SVID; use at most caTtl/6 (${renderGoDuration(Duration.seconds(maxTtl))}), or raise the server's caTtl.`,
-      );
-    }
-    const ignoredBy = this.namespace === ANY ? undefined : this.server.ignoredNamespaces.find((p) => new RegExp(p).test(this.namespace));
-    if (ignoredBy !== undefined) {
-      throw invalidProp(
-        'namespace',
-        this.namespace,
-        `The controller manager ignores this namespace (ignoreNamespaces "${ignoredBy}"), so this identity would never be issued. Run the workload in an application namespace.`,
-      );
-    }
-    this.jwtSvidTtl = props.jwtSvidTtl ?? Duration.minutes(5);
-    if (this.jwtSvidTtl.toSeconds() < 1 || compareDurations(this.jwtSvidTtl, Duration.hours(1)) > 0) {
-      throw invalidProp('jwtSvidTtl', renderGoDuration(this.jwtSvidTtl), 'Use between 1s and 1h (JWT-SVIDs are bearer tokens: keep them short).');
-    }
-    this.dnsNames = (props.dnsNames ?? []).map((d) => checkDnsName(d, 'dnsNames'));
-    this.federatesWith = [...(props.federatesWith ?? [])];
-    for (const f of this.federatesWith) {
-      if (!(f instanceof FederatedTrustDomain) || f.server !== this.server) {
-        throw invalidProp('federatesWith', f instanceof FederatedTrustDomain ? f.trustDomain.name : f, 'List FederatedTrustDomains of the same server.');
+      const ignoredBy = this.namespace === ANY ? undefined : this.server.ignoredNamespaces.find((p) => new RegExp(p).test(this.namespace));
+      if (ignoredBy !== undefined) {
+        throw invalidProp(
+          'namespace',
+          this.namespace,
+          `The controller manager ignores this namespace (ignoreNamespaces "${ignoredBy}"), so this identity would never be issued. Run the workload in an application namespace.`,
+        );
       }
-    }
+      this.jwtSvidTtl = props.jwtSvidTtl ?? Duration.minutes(5);
+      if (this.jwtSvidTtl.toSeconds() < 1 || compareDurations(this.jwtSvidTtl, Duration.hours(1)) > 0) {
+        throw invalidProp('jwtSvidTtl', renderGoDuration(this.jwtSvidTtl), 'Use between 1s and 1h (JWT-SVIDs are bearer tokens: keep them short).');
+      }
+      this.dnsNames = (props.dnsNames ?? []).map((d) => checkDnsName(d, 'dnsNames'));
+      this.federatesWith = [...(props.federatesWith ?? [])];
+      for (const f of this.federatesWith) {
+        if (!(f instanceof FederatedTrustDomain) || f.server !== this.server) {
+          throw invalidProp('federatesWith', f instanceof FederatedTrustDomain ? f.trustDomain.name : f, 'List FederatedTrustDomains of the same server.');
+        }
+      }
 
-    const name = props.name ?? `${this.namespace === ANY ? 'all' : this.namespace}-${this.serviceAccount === ANY ? 'all' : this.serviceAccount}`;
-    const selectors = [
-      ...(this.namespace !== ANY ? [`k8s:ns:${this.namespace}`] : []),
-      ...(this.serviceAccount !== ANY ? [`k8s:sa:${this.serviceAccount}`] : []),
-      ...Object.entries(this.podLabels)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => `k8s:pod-label:${k}:${v}`),
-      ...(this.containerName ? [`k8s:container-name:${this.containerName}`] : []),
-    ];
-    this.resource = clusterScoped(
-      new ClusterSpiffeid(this, 'Resource', {
-        metadata: {
-          name: checkName(name, 'name'),
-          ...(Object.keys(this.exceptions).length > 0 ? { annotations: { [EXCEPTIONS_ANNOTATION]: JSON.stringify(this.exceptions) } } : {}),
-        },
-        spec: {
-          className: this.server.className,
-          spiffeIdTemplate: this.spiffeId.uri,
-          namespaceSelector: this.namespace !== ANY ? { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } } : undefined,
-          podSelector: Object.keys(this.entryPodLabels).length > 0 ? { matchLabels: { ...this.entryPodLabels } } : undefined,
-          workloadSelectorTemplates: selectors.length > 0 ? selectors : undefined,
-          ttl: renderGoDuration(this.x509SvidTtl),
-          jwtTtl: renderGoDuration(this.jwtSvidTtl),
-          dnsNameTemplates: this.dnsNames.length > 0 ? [...this.dnsNames] : undefined,
-          federatesWith: this.federatesWith.length > 0 ? this.federatesWith.map((f) => f.trustDomain.name) : undefined,
-          admin: props.adminReason !== undefined ? true : undefined,
-          downstream: props.downstreamReason !== undefined ? true : undefined,
-          hint: name,
-        },
-      }),
-    );
+      const name = props.name ?? `${this.namespace === ANY ? 'all' : this.namespace}-${this.serviceAccount === ANY ? 'all' : this.serviceAccount}`;
+      const selectors = [
+        ...(this.namespace !== ANY ? [`k8s:ns:${this.namespace}`] : []),
+        ...(this.serviceAccount !== ANY ? [`k8s:sa:${this.serviceAccount}`] : []),
+        ...Object.entries(this.podLabels)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => `k8s:pod-label:${k}:${v}`),
+        ...(this.containerName ? [`k8s:container-name:${this.containerName}`] : []),
+      ];
+      this.resource = clusterScoped(
+        new ClusterSpiffeid(this, 'Resource', {
+          metadata: {
+            name: checkName(name, 'name'),
+            ...(Object.keys(this.exceptions).length > 0 ? { annotations: { [EXCEPTIONS_ANNOTATION]: JSON.stringify(this.exceptions) } } : {}),
+          },
+          spec: {
+            className: this.server.className,
+            spiffeIdTemplate: this.spiffeId.uri,
+            namespaceSelector: this.namespace !== ANY ? { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } } : undefined,
+            podSelector: Object.keys(this.entryPodLabels).length > 0 ? { matchLabels: { ...this.entryPodLabels } } : undefined,
+            workloadSelectorTemplates: selectors.length > 0 ? selectors : undefined,
+            ttl: renderGoDuration(this.x509SvidTtl),
+            jwtTtl: renderGoDuration(this.jwtSvidTtl),
+            dnsNameTemplates: this.dnsNames.length > 0 ? [...this.dnsNames] : undefined,
+            federatesWith: this.federatesWith.length > 0 ? this.federatesWith.map((f) => f.trustDomain.name) : undefined,
+            admin: props.adminReason !== undefined ? true : undefined,
+            downstream: props.downstreamReason !== undefined ? true : undefined,
+            hint: name,
+          },
+        }),
+      );
 
-    // A written exception is an acknowledgement of the matching checklist rule, shown in the reports.
-    if (this.exceptions.broadSelector) Checklist.acknowledge(this, 'SPIRE-ID1', this.exceptions.broadSelector);
-    if (this.exceptions.longTtl) Checklist.acknowledge(this, 'SPIRE-ID2', this.exceptions.longTtl);
+      // A written exception is an acknowledgement of the matching checklist rule, shown in the reports.
+      if (this.exceptions.broadSelector) Checklist.acknowledge(this, 'SPIRE-ID1', this.exceptions.broadSelector);
+      if (this.exceptions.longTtl) Checklist.acknowledge(this, 'SPIRE-ID2', this.exceptions.longTtl);
 
-    const registered: RegisteredIdentity = {
-      construct: this,
-      spiffeId: this.spiffeId.uri,
-      namespace: this.namespace,
-      serviceAccount: this.serviceAccount,
-      podLabels: this.podLabels,
-      containerName: this.containerName,
-      className: this.server.className,
-      kind: 'workload',
-    };
-    const registry = identitiesOf(this);
-    registry.push(registered);
-    this.node.addValidation({ validate: () => conflictsOf(registry).get(registered) ?? [] });
-    if (!this.server.controllerManagerEnabled) {
-      this.node.addValidation({
-        validate: () => [`WorkloadIdentity '${this.node.path}' is a ClusterSPIFFEID, but server '${this.server.node.path}' runs no controller manager to register it.`],
-      });
+      const registered: RegisteredIdentity = {
+        construct: this,
+        spiffeId: this.spiffeId.uri,
+        namespace: this.namespace,
+        serviceAccount: this.serviceAccount,
+        podLabels: this.podLabels,
+        containerName: this.containerName,
+        className: this.server.className,
+        kind: 'workload',
+      };
+      const registry = identitiesOf(this);
+      registry.push(registered);
+      this.node.addValidation({ validate: () => conflictsOf(registry).get(registered) ?? [] });
+      if (!this.server.controllerManagerEnabled) {
+        this.node.addValidation({
+          validate: () => [`WorkloadIdentity '${this.node.path}' is a ClusterSPIFFEID, but server '${this.server.node.path}' runs no controller manager to register it.`],
+        });
+      }
+    } catch (e) {
+      throw withConstructPath(e, this);
     }
   }
 
@@ -257,43 +260,47 @@ export class WorkloadIdentity extends Construct {
    * mount, `SPIFFE_ENDPOINT_SOCKET`). The running pod gets exactly the declared identity.
    */
   public bind(workload: plus.Deployment | plus.StatefulSet | plus.DaemonSet): void {
-    if (this.isBroad) {
-      throw new Error(`WorkloadIdentity '${this.node.path}' selects broadly (ANY); bind workloads only to identities that pin a namespace and a service account.`);
-    }
-    const apiObject = ApiObject.of(workload);
-    const ns = apiObject.metadata.namespace;
-    if (ns !== this.namespace) {
-      throw invalidProp(
-        'workload namespace',
-        ns,
-        `Workload '${workload.node.path}' must run in namespace "${this.namespace}" (the identity's); set metadata.namespace on it or its Chart.`,
-      );
-    }
-    const sa = workload.serviceAccount?.name;
-    if (sa === undefined) {
-      apiObject.addJsonPatch(JsonPatch.add('/spec/template/spec/serviceAccountName', this.serviceAccount));
-    } else if (sa !== this.serviceAccount) {
-      throw invalidProp(
-        'workload serviceAccount',
-        sa,
-        `Workload '${workload.node.path}' runs as service account "${sa}", but identity '${this.node.path}' is for "${this.serviceAccount}".`,
-      );
-    }
-    for (const [k, v] of Object.entries(this.entryPodLabels)) {
-      const existing = workload.podMetadata.getLabel(k);
-      if (existing !== undefined && existing !== v) {
-        throw invalidProp('workload pod label', `${k}=${existing}`, `Identity '${this.node.path}' pins ${k}=${v}.`);
+    try {
+      if (this.isBroad) {
+        throw new ValidationError(`WorkloadIdentity '${this.node.path}' selects broadly (ANY); bind workloads only to identities that pin a namespace and a service account.`);
       }
-      workload.podMetadata.addLabel(k, v);
+      const apiObject = ApiObject.of(workload);
+      const ns = apiObject.metadata.namespace;
+      if (ns !== this.namespace) {
+        throw invalidProp(
+          'workload namespace',
+          ns,
+          `Workload '${workload.node.path}' must run in namespace "${this.namespace}" (the identity's); set metadata.namespace on it or its Chart.`,
+        );
+      }
+      const sa = workload.serviceAccount?.name;
+      if (sa === undefined) {
+        apiObject.addJsonPatch(JsonPatch.add('/spec/template/spec/serviceAccountName', this.serviceAccount));
+      } else if (sa !== this.serviceAccount) {
+        throw invalidProp(
+          'workload serviceAccount',
+          sa,
+          `Workload '${workload.node.path}' runs as service account "${sa}", but identity '${this.node.path}' is for "${this.serviceAccount}".`,
+        );
+      }
+      for (const [k, v] of Object.entries(this.entryPodLabels)) {
+        const existing = workload.podMetadata.getLabel(k);
+        if (existing !== undefined && existing !== v) {
+          throw invalidProp('workload pod label', `${k}=${existing}`, `Identity '${this.node.path}' pins ${k}=${v}.`);
+        }
+        workload.podMetadata.addLabel(k, v);
+      }
+      if (this.containerName && !workload.containers.some((c) => c.name === this.containerName)) {
+        throw invalidProp('workload containers', workload.containers.map((c) => c.name), `Identity '${this.node.path}' pins container "${this.containerName}".`);
+      }
+      WorkloadApi.mount(workload, {
+        containers: this.containerName ? workload.containers.filter((c) => c.name === this.containerName) : undefined,
+      });
+      boundWorkloads.set(workload, this);
+      this.boundWorkloads.push(workload);
+    } catch (e) {
+      throw withConstructPath(e, this);
     }
-    if (this.containerName && !workload.containers.some((c) => c.name === this.containerName)) {
-      throw invalidProp('workload containers', workload.containers.map((c) => c.name), `Identity '${this.node.path}' pins container "${this.containerName}".`);
-    }
-    WorkloadApi.mount(workload, {
-      containers: this.containerName ? workload.containers.filter((c) => c.name === this.containerName) : undefined,
-    });
-    boundWorkloads.set(workload, this);
-    this.boundWorkloads.push(workload);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { checkQuantity } from '../validation';
 
 /** CPU and memory for one container. */
 export interface ContainerResources {
@@ -28,9 +29,7 @@ export interface ContainerResources {
 export function renderResources(given: ContainerResources | undefined, defaults: Required<ContainerResources>): k8s.ResourceRequirements {
   const r = { ...defaults, ...given };
   for (const [k, v] of Object.entries(r)) {
-    if (typeof v !== 'string' || !/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/.test(v)) {
-      throw new Error(`Invalid 'resources.${k}': received ${JSON.stringify(v)}. Use a Kubernetes quantity such as "100m" or "256Mi".`);
-    }
+    checkQuantity(v, `resources.${k}`);
   }
   return {
     requests: { cpu: k8s.Quantity.fromString(r.cpuRequest), memory: k8s.Quantity.fromString(r.memoryRequest) },

@@ -1,6 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { invalidProp } from '../errors';
+import { invalidProp, withConstructPath } from '../validation';
 import { renderAllowlist } from './allowlist';
 import { AllowRule, CalleeView, MeshCaller } from './intent';
 import { istioAllow, istioCalleeHealth, istioNamespaceBaseline } from './istio';
@@ -90,31 +90,35 @@ export class MeshPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: MeshPolicyProps) {
     super(scope, id);
-    checkUniqueObjects(this);
-    if (!(props.mesh instanceof Mesh)) {
-      throw invalidProp('mesh', props.mesh, 'Use Mesh.istio() or Mesh.linkerd().');
-    }
-    checkStage(props.stage, 'stage');
-    for (const [ns, st] of Object.entries(props.namespaceStages ?? {})) {
-      checkStage(st, `namespaceStages.${ns}`);
-    }
-    this.props = props;
-    this.mesh = props.mesh;
-    this.healthPaths = [...(props.unauthenticatedPaths ?? ['/health', '/ready'])];
-    for (const p of this.healthPaths) {
-      if (!/^\/[A-Za-z0-9._~\-/]*$/.test(p) || hasDotOrEmptySegment(p)) {
-        throw invalidProp('unauthenticatedPaths', p, 'Use exact HTTP paths starting with "/" (no wildcards: an open prefix would expose the API; no "." or ".." segments, no "//").');
+    try {
+      checkUniqueObjects(this);
+      if (!(props.mesh instanceof Mesh)) {
+        throw invalidProp('mesh', props.mesh, 'Use Mesh.istio() or Mesh.linkerd().');
       }
-      if (p === '/') {
-        throw invalidProp('unauthenticatedPaths', p, 'The root path is the API of many services: list the health paths themselves (e.g. "/health", "/ready").');
+      checkStage(props.stage, 'stage');
+      for (const [ns, st] of Object.entries(props.namespaceStages ?? {})) {
+        checkStage(st, `namespaceStages.${ns}`);
       }
+      this.props = props;
+      this.mesh = props.mesh;
+      this.healthPaths = [...(props.unauthenticatedPaths ?? ['/health', '/ready'])];
+      for (const p of this.healthPaths) {
+        if (!/^\/[A-Za-z0-9._~\-/]*$/.test(p) || hasDotOrEmptySegment(p)) {
+          throw invalidProp('unauthenticatedPaths', p, 'Use exact HTTP paths starting with "/" (no wildcards: an open prefix would expose the API; no "." or ".." segments, no "//").');
+        }
+        if (p === '/') {
+          throw invalidProp('unauthenticatedPaths', p, 'The root path is the API of many services: list the health paths themselves (e.g. "/health", "/ready").');
+        }
+      }
+      // A namespace stage for a namespace where this policy has no callee is a typo or a leftover.
+      this.node.addValidation({
+        validate: () => Object.keys(props.namespaceStages ?? {})
+          .filter((ns) => !this.namespaces.has(ns))
+          .map((ns) => `Invalid 'namespaceStages.${ns}': this policy allows no callee in namespace "${ns}" (callees are in ${[...this.namespaces].sort().join(', ') || 'no namespace yet'}); remove it or fix the name.`),
+      });
+    } catch (e) {
+      throw withConstructPath(e, this);
     }
-    // A namespace stage for a namespace where this policy has no callee is a typo or a leftover.
-    this.node.addValidation({
-      validate: () => Object.keys(props.namespaceStages ?? {})
-        .filter((ns) => !this.namespaces.has(ns))
-        .map((ns) => `Invalid 'namespaceStages.${ns}': this policy allows no callee in namespace "${ns}" (callees are in ${[...this.namespaces].sort().join(', ') || 'no namespace yet'}); remove it or fix the name.`),
-    });
   }
 
   /** The stage of a namespace. */
@@ -132,92 +136,96 @@ export class MeshPolicy extends Construct {
    * allowed is refused once the callee's namespace is at {@link RolloutStage.ENFORCE}.
    */
   public allow(caller: WorkloadIdentity | MeshCaller, callee: WorkloadIdentity, options: AllowOptions = {}): void {
-    if (!(callee instanceof WorkloadIdentity)) {
-      throw invalidProp('callee', callee, 'The callee must be a declared WorkloadIdentity.');
-    }
-    const from: MeshCaller = caller instanceof WorkloadIdentity ? { spiffeId: caller.spiffeId, identity: caller } : caller;
-    if (!from || !(from.spiffeId instanceof SpiffeId)) {
-      throw invalidProp('caller', caller, 'The caller must be a declared WorkloadIdentity or MeshPolicy.foreignCaller(spiffeId).');
-    }
-    for (const id of [from.identity, callee]) {
-      if (id?.isBroad) {
-        throw invalidProp(id === callee ? 'callee' : 'caller', id.spiffeId.uri, 'Broad identities (ANY namespace or service account) cannot be pinned in a policy.');
+    try {
+      if (!(callee instanceof WorkloadIdentity)) {
+        throw invalidProp('callee', callee, 'The callee must be a declared WorkloadIdentity.');
       }
-    }
-    if (from.spiffeId.equals(callee.spiffeId)) {
-      throw invalidProp('caller', from.spiffeId.uri, 'A workload calling itself needs no policy.');
-    }
-    if (!from.identity) {
-      const td = from.spiffeId.trustDomain;
-      if (td.equals(callee.server.trustDomain)) {
-        throw invalidProp('caller', from.spiffeId.uri, 'A caller in the local trust domain must be a declared WorkloadIdentity.');
+      const from: MeshCaller = caller instanceof WorkloadIdentity ? { spiffeId: caller.spiffeId, identity: caller } : caller;
+      if (!from || !(from.spiffeId instanceof SpiffeId)) {
+        throw invalidProp('caller', caller, 'The caller must be a declared WorkloadIdentity or MeshPolicy.foreignCaller(spiffeId).');
       }
-      if (!callee.federatesWith.some((f) => f.trustDomain.equals(td))) {
-        throw invalidProp(
-          'caller',
-          from.spiffeId.uri,
-          `Callee '${callee.node.path}' does not federate with trust domain "${td.name}", so it cannot verify this caller; add the FederatedTrustDomain to its 'federatesWith'.`,
-        );
-      }
-    }
-    if (this.mesh.kind === MeshKind.ISTIO) {
-      for (const id of [callee, from.identity]) {
-        if (id && (id.spiffeId.segments.length !== 4 || id.spiffeId.segments[0] !== 'ns' || id.spiffeId.segments[2] !== 'sa')) {
-          throw invalidProp('idScheme', id.spiffeId.uri, 'Istio with SPIRE requires SPIFFE IDs of the form spiffe://<td>/ns/<ns>/sa/<sa> (SpiffeIdScheme.namespaceServiceAccount()).');
+      for (const id of [from.identity, callee]) {
+        if (id?.isBroad) {
+          throw invalidProp(id === callee ? 'callee' : 'caller', id.spiffeId.uri, 'Broad identities (ANY namespace or service account) cannot be pinned in a policy.');
         }
       }
-    }
-    const methods = checkList(options.methods, 'methods', (m) => METHODS.includes(m), `Use uppercase HTTP methods: ${METHODS.join(', ')}.`);
-    const paths = checkList(
-      options.paths,
-      'paths',
-      (p) => /^\/[A-Za-z0-9._~\-/{}]*\*?$/.test(p) && p !== '/*' && !hasDotOrEmptySegment(p.replace(/\*$/, '')),
-      'Use HTTP paths starting with "/", exact or with one trailing "*" (not "/*": omit paths to allow any; no "." or ".." segments, no "//": proxies normalise them away).',
-    );
-    for (const p of paths ?? []) {
-      const open = this.healthPaths.find((h) => h === p || (p.endsWith('*') && h.startsWith(p.slice(0, -1))));
-      if (open !== undefined) {
-        throw invalidProp('paths', p, `"${open}" is one of the policy's unauthenticatedPaths, open to every caller: an allow on it grants nothing. Remove it from one of the two.`);
+      if (from.spiffeId.equals(callee.spiffeId)) {
+        throw invalidProp('caller', from.spiffeId.uri, 'A workload calling itself needs no policy.');
       }
-    }
-    const labels = callee.podSelectorLabels();
-    if (Object.keys(labels).length === 0) {
-      throw invalidProp('callee', callee.spiffeId.uri, `Callee '${callee.node.path}' has no pod selector: bind() exactly one workload to it or pin 'podLabels'.`);
-    }
-    const workloadPorts = callee.workloadPorts();
-    const ports = options.ports ?? workloadPorts;
-    if (ports.length === 0) {
-      throw invalidProp('ports', ports, `Callee '${callee.node.path}' exposes no container port; give 'ports'.`);
-    }
-    for (const p of ports) {
-      if (!Number.isInteger(p) || p < 1 || p > 65535) {
-        throw invalidProp('ports', p, 'Use TCP ports between 1 and 65535.');
+      if (!from.identity) {
+        const td = from.spiffeId.trustDomain;
+        if (td.equals(callee.server.trustDomain)) {
+          throw invalidProp('caller', from.spiffeId.uri, 'A caller in the local trust domain must be a declared WorkloadIdentity.');
+        }
+        if (!callee.federatesWith.some((f) => f.trustDomain.equals(td))) {
+          throw invalidProp(
+            'caller',
+            from.spiffeId.uri,
+            `Callee '${callee.node.path}' does not federate with trust domain "${td.name}", so it cannot verify this caller; add the FederatedTrustDomain to its 'federatesWith'.`,
+          );
+        }
       }
-      if (workloadPorts.length > 0 && !workloadPorts.includes(p)) {
-        throw invalidProp('ports', p, `Callee '${callee.node.path}' exposes ${workloadPorts.join(', ')}.`);
+      if (this.mesh.kind === MeshKind.ISTIO) {
+        for (const id of [callee, from.identity]) {
+          if (id && (id.spiffeId.segments.length !== 4 || id.spiffeId.segments[0] !== 'ns' || id.spiffeId.segments[2] !== 'sa')) {
+            throw invalidProp('idScheme', id.spiffeId.uri, 'Istio with SPIRE requires SPIFFE IDs of the form spiffe://<td>/ns/<ns>/sa/<sa> (SpiffeIdScheme.namespaceServiceAccount()).');
+          }
+        }
       }
-    }
-    const name = callee.serviceAccount;
-    const known = this.calleeNames.get(`${callee.namespace}/${name}`);
-    if (known && known !== callee) {
-      throw invalidProp('callee', callee.spiffeId.uri, `Two callees in namespace ${callee.namespace} share service account "${name}" ('${known.node.path}'); one policy name per service account.`);
-    }
-    this.calleeNames.set(`${callee.namespace}/${name}`, callee);
-    const rule: AllowRule = { caller: from, callee, methods, paths, ports: [...new Set(ports)].sort((a, b) => a - b) };
-    const same = (a?: string[], b?: string[]) => JSON.stringify(a ? [...a].sort() : null) === JSON.stringify(b ? [...b].sort() : null);
-    const twice = (this.rulesByCallee.get(callee) ?? []).some(
-      (r) => r.caller.spiffeId.uri === from.spiffeId.uri && same(r.methods, methods) && same(r.paths, paths)
-        && same(r.ports.map(String), rule.ports.map(String)),
-    );
-    if (twice) {
-      throw invalidProp('allow', `${from.spiffeId.uri} → ${callee.spiffeId.uri}`, 'This exact allow (caller, callee, methods, paths, ports) is already declared; declare it once.');
-    }
-    this.rules.push(rule);
-    const forCallee = this.rulesByCallee.get(callee) ?? [];
-    forCallee.push(rule);
-    this.rulesByCallee.set(callee, forCallee);
-    this.render(rule);
+      const methods = checkList(options.methods, 'methods', (m) => METHODS.includes(m), `Use uppercase HTTP methods: ${METHODS.join(', ')}.`);
+      const paths = checkList(
+        options.paths,
+        'paths',
+        (p) => /^\/[A-Za-z0-9._~\-/{}]*\*?$/.test(p) && p !== '/*' && !hasDotOrEmptySegment(p.replace(/\*$/, '')),
+        'Use HTTP paths starting with "/", exact or with one trailing "*" (not "/*": omit paths to allow any; no "." or ".." segments, no "//": proxies normalise them away).',
+      );
+      for (const p of paths ?? []) {
+        const open = this.healthPaths.find((h) => h === p || (p.endsWith('*') && h.startsWith(p.slice(0, -1))));
+        if (open !== undefined) {
+          throw invalidProp('paths', p, `"${open}" is one of the policy's unauthenticatedPaths, open to every caller: an allow on it grants nothing. Remove it from one of the two.`);
+        }
+      }
+      const labels = callee.podSelectorLabels();
+      if (Object.keys(labels).length === 0) {
+        throw invalidProp('callee', callee.spiffeId.uri, `Callee '${callee.node.path}' has no pod selector: bind() exactly one workload to it or pin 'podLabels'.`);
+      }
+      const workloadPorts = callee.workloadPorts();
+      const ports = options.ports ?? workloadPorts;
+      if (ports.length === 0) {
+        throw invalidProp('ports', ports, `Callee '${callee.node.path}' exposes no container port; give 'ports'.`);
+      }
+      for (const p of ports) {
+        if (!Number.isInteger(p) || p < 1 || p > 65535) {
+          throw invalidProp('ports', p, 'Use TCP ports between 1 and 65535.');
+        }
+        if (workloadPorts.length > 0 && !workloadPorts.includes(p)) {
+          throw invalidProp('ports', p, `Callee '${callee.node.path}' exposes ${workloadPorts.join(', ')}.`);
+        }
+      }
+      const name = callee.serviceAccount;
+      const known = this.calleeNames.get(`${callee.namespace}/${name}`);
+      if (known && known !== callee) {
+        throw invalidProp('callee', callee.spiffeId.uri, `Two callees in namespace ${callee.namespace} share service account "${name}" ('${known.node.path}'); one policy name per service account.`);
+      }
+      this.calleeNames.set(`${callee.namespace}/${name}`, callee);
+      const rule: AllowRule = { caller: from, callee, methods, paths, ports: [...new Set(ports)].sort((a, b) => a - b) };
+      const same = (a?: string[], b?: string[]) => JSON.stringify(a ? [...a].sort() : null) === JSON.stringify(b ? [...b].sort() : null);
+      const twice = (this.rulesByCallee.get(callee) ?? []).some(
+        (r) => r.caller.spiffeId.uri === from.spiffeId.uri && same(r.methods, methods) && same(r.paths, paths)
+          && same(r.ports.map(String), rule.ports.map(String)),
+      );
+      if (twice) {
+        throw invalidProp('allow', `${from.spiffeId.uri} → ${callee.spiffeId.uri}`, 'This exact allow (caller, callee, methods, paths, ports) is already declared; declare it once.');
+      }
+      this.rules.push(rule);
+      const forCallee = this.rulesByCallee.get(callee) ?? [];
+      forCallee.push(rule);
+      this.rulesByCallee.set(callee, forCallee);
+      this.render(rule);
 
+    } catch (e) {
+      throw withConstructPath(e, this);
+    }
   }
 
   /** The declared allows of one callee. */

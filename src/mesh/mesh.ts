@@ -1,4 +1,5 @@
 import { TrustDomain } from '../spiffe/trust-domain';
+import { invalidProp } from '../validation';
 
 /**
  * Rollout stages of a mesh policy, per namespace. Authorization is first observed, then mTLS is
@@ -58,7 +59,7 @@ export class Mesh {
     for (const alias of options.trustDomainAliases ?? []) {
       const problem = TrustDomain.problemWith(alias);
       if (problem) {
-        throw new Error(`Invalid 'trustDomainAliases': received ${JSON.stringify(alias)}. ${problem}.`);
+        throw invalidProp('trustDomainAliases', alias, `${problem}.`);
       }
     }
     return new Mesh(MeshKind.ISTIO, [...(options.trustDomainAliases ?? [])], []);

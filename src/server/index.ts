@@ -1,3 +1,10 @@
-export * from './database';
-export * from './vault-setup';
+export { NetworkDestination } from '../k8s/network-destination';
+export { IServerDatabase, ServerDatabase, ServerDatabaseBinding, ServerDatabaseContext } from './server-database';
+export { CloudNativePgOptions } from './cloud-native-pg-database';
+export { ExternalPostgresOptions } from './external-postgres-database';
+export { PostgresDatabase } from './postgres-database';
+export { ControllerManagerOptions, WebhookFailurePolicy } from './controller-manager';
+export { ServerNetworkPolicyOptions } from './server-network-policy';
+export { ServerMonitoringOptions } from './server-monitoring';
+export { AntiAffinity } from './server-workload';
 export * from './spire-server';

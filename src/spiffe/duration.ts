@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { ValidationError } from '../validation';
 
 const MS_PER_SECOND = 1000;
 const MS_PER_MINUTE = 60 * MS_PER_SECOND;
@@ -14,7 +15,7 @@ const MS_PER_HOUR = 60 * MS_PER_MINUTE;
 export function renderGoDuration(duration: Duration): string {
   let ms = duration.toMilliseconds();
   if (!Number.isInteger(ms) || ms < 0) {
-    throw new Error(`Invalid duration: received ${ms}ms. A SPIRE duration is a whole, non-negative number of milliseconds.`);
+    throw new ValidationError(`Invalid duration: received ${ms}ms. A SPIRE duration is a whole, non-negative number of milliseconds.`);
   }
   if (ms === 0) {
     return '0s';
@@ -41,7 +42,7 @@ export function renderGoDuration(duration: Duration): string {
 export function wholeSeconds(duration: Duration, prop: string): number {
   const ms = duration.toMilliseconds();
   if (ms % MS_PER_SECOND !== 0 || ms < 0) {
-    throw new Error(`Invalid '${prop}': received ${ms}ms. Use a whole, non-negative number of seconds.`);
+    throw new ValidationError(`Invalid '${prop}': received ${ms}ms. Use a whole, non-negative number of seconds.`);
   }
   return ms / MS_PER_SECOND;
 }

@@ -1,4 +1,4 @@
-import { invalidProp } from '../errors';
+import { invalidProp } from '../validation';
 
 /** The selector keys SPIRE's `k8s` workload attestor produces. */
 const K8S_SELECTOR_KEYS = [

@@ -7,12 +7,11 @@ import { KeyManager } from '../config/key-manager';
 import { UpstreamAuthority } from '../config/upstream-authority';
 import { SpireCrds } from '../crds/spire-crds';
 import { SpiffeCsiDriver, SpiffeCsiDriverProps } from '../csi/spiffe-csi-driver';
-import { invalidProp } from '../errors';
 import { clusterScoped } from '../k8s/cluster-scoped';
-import { checkDnsLabel } from '../k8s/names';
-import { IServerDatabase } from '../server/database';
+import { IServerDatabase } from '../server/server-database';
 import { SpireServer, SpireServerProps } from '../server/spire-server';
 import { TrustDomain } from '../spiffe/trust-domain';
+import { checkDnsLabel, invalidProp, withConstructPath } from '../validation';
 
 /** Server options of a {@link SpireStack} (everything of {@link SpireServerProps} the stack does not set). */
 export type SpireStackServerOptions = Omit<SpireServerProps, 'trustDomain' | 'clusterName' | 'database' | 'upstreamAuthority' | 'namespace' | 'agentNamespace'>;
@@ -105,43 +104,47 @@ export class SpireStack extends Construct {
 
   public constructor(scope: Construct, id: string, props: SpireStackProps) {
     super(scope, id);
-    this.trustDomain = props.trustDomain;
-    if (props.checklist ?? true) {
-      Checklist.enable(Chart.of(this));
+    try {
+      this.trustDomain = props.trustDomain;
+      if (props.checklist ?? true) {
+        Checklist.enable(Chart.of(this));
+      }
+      const serverNamespace = props.serverNamespace ?? 'spire-server';
+      const systemNamespace = props.systemNamespace ?? 'spire-system';
+      checkDnsLabel(serverNamespace, 'serverNamespace');
+      checkDnsLabel(systemNamespace, 'systemNamespace');
+      if (systemNamespace === serverNamespace) {
+        throw invalidProp(
+          'systemNamespace',
+          systemNamespace,
+          'The agent and CSI driver need a Pod Security \'privileged\' namespace and the server\'s ("serverNamespace") is \'restricted\': use two namespaces (defaults spire-server and spire-system).',
+        );
+      }
+      if (props.createNamespaces ?? true) {
+        namespace(this, 'ServerNamespace', serverNamespace, 'restricted');
+        namespace(this, 'SystemNamespace', systemNamespace, 'privileged');
+      }
+      if (props.createCrds ?? true) {
+        new SpireCrds(this, 'Crds');
+      }
+      this.server = new SpireServer(this, 'Server', {
+        caTtl: props.caTtl,
+        ...props.server,
+        trustDomain: props.trustDomain,
+        clusterName: props.clusterName,
+        database: props.database,
+        upstreamAuthority: props.upstreamAuthority,
+        keyManager: props.keyManager ?? props.server?.keyManager,
+        namespace: serverNamespace,
+        agentNamespace: systemNamespace,
+        agentServiceAccount: props.agent?.name ?? 'spire-agent',
+        agentDaemonSetName: props.agent?.name ?? 'spire-agent',
+      });
+      this.agent = new SpireAgent(this, 'Agent', { ...props.agent, server: this.server, namespace: systemNamespace });
+      this.csiDriver = new SpiffeCsiDriver(this, 'CsiDriver', { ...props.csiDriver, agent: this.agent });
+    } catch (e) {
+      throw withConstructPath(e, this);
     }
-    const serverNamespace = props.serverNamespace ?? 'spire-server';
-    const systemNamespace = props.systemNamespace ?? 'spire-system';
-    checkDnsLabel(serverNamespace, 'serverNamespace');
-    checkDnsLabel(systemNamespace, 'systemNamespace');
-    if (systemNamespace === serverNamespace) {
-      throw invalidProp(
-        'systemNamespace',
-        systemNamespace,
-        'The agent and CSI driver need a Pod Security \'privileged\' namespace and the server\'s ("serverNamespace") is \'restricted\': use two namespaces (defaults spire-server and spire-system).',
-      );
-    }
-    if (props.createNamespaces ?? true) {
-      namespace(this, 'ServerNamespace', serverNamespace, 'restricted');
-      namespace(this, 'SystemNamespace', systemNamespace, 'privileged');
-    }
-    if (props.createCrds ?? true) {
-      new SpireCrds(this, 'Crds');
-    }
-    this.server = new SpireServer(this, 'Server', {
-      caTtl: props.caTtl,
-      ...props.server,
-      trustDomain: props.trustDomain,
-      clusterName: props.clusterName,
-      database: props.database,
-      upstreamAuthority: props.upstreamAuthority,
-      keyManager: props.keyManager ?? props.server?.keyManager,
-      namespace: serverNamespace,
-      agentNamespace: systemNamespace,
-      agentServiceAccount: props.agent?.name ?? 'spire-agent',
-      agentDaemonSetName: props.agent?.name ?? 'spire-agent',
-    });
-    this.agent = new SpireAgent(this, 'Agent', { ...props.agent, server: this.server, namespace: systemNamespace });
-    this.csiDriver = new SpiffeCsiDriver(this, 'CsiDriver', { ...props.csiDriver, agent: this.agent });
   }
 }
 

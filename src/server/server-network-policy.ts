@@ -1,0 +1,109 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { SERVER_PORTS } from './server-layout';
+import { ControllerManagerConfig } from '../config/controller-manager-config';
+import { late } from '../k8s/late';
+import { NetworkDestination } from '../k8s/network-destination';
+
+/** Options of the server's NetworkPolicy. */
+export interface ServerNetworkPolicyOptions {
+  /**
+   * Render the NetworkPolicy.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Namespace of Prometheus (allowed to scrape metrics).
+   * @default 'monitoring'
+   */
+  readonly prometheusNamespace?: string;
+  /**
+   * CIDRs of the Kubernetes API server (egress for TokenReview and the controller manager;
+   * ingress to the webhook).
+   * @default ['0.0.0.0/0'] on ports 443 and 6443 only
+   */
+  readonly apiServerCidrs?: string[];
+  /**
+   * CIDR of Vault, for egress (a Vault outside the cluster).
+   * @default - a Vault addressed as an in-cluster Service (`<svc>.<ns>.svc`) is selected by its
+   *   namespace (CNIs such as Cilium apply CIDR rules only to traffic leaving the cluster);
+   *   any other address: '0.0.0.0/0' on Vault's port only
+   */
+  readonly vaultCidr?: string;
+  /**
+   * Pod labels of an in-cluster Vault, to narrow its egress rule to Vault's pods.
+   * @default - every pod of Vault's namespace, on Vault's port
+   */
+  readonly vaultPodLabels?: Record<string, string>;
+}
+
+/** What the server's NetworkPolicy is drawn from. @internal */
+export interface ServerNetworkPolicyInputs {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+  readonly agentNamespace: string;
+  readonly controllerManager?: ControllerManagerConfig;
+  /** The datastore first, then the upstream authority. */
+  readonly egress: NetworkDestination[];
+  /** The federation bundle endpoint's port when it is on (read at synth). */
+  readonly federationPort: () => number | undefined;
+}
+
+/**
+ * The server's NetworkPolicy: ingress from agents, probes, Prometheus, the API server (webhook)
+ * and federated servers; egress to DNS, the API server, the datastore and the upstream.
+ *
+ * @internal
+ */
+export function addServerNetworkPolicy(scope: Construct, inputs: ServerNetworkPolicyInputs, options: ServerNetworkPolicyOptions): void {
+  const apiCidrs = options.apiServerCidrs ?? ['0.0.0.0/0'];
+  const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+  const nsSelector = (ns: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } });
+  const cm = inputs.controllerManager;
+  const egressTo = (d: NetworkDestination): k8s.NetworkPolicyEgressRule => ({
+    to: [
+      d.cidr
+        ? { ipBlock: { cidr: d.cidr } }
+        : { namespaceSelector: nsSelector(d.namespace ?? inputs.namespace), ...(d.podLabels ? { podSelector: { matchLabels: d.podLabels } } : {}) },
+    ],
+    ports: [tcp(d.port)],
+  });
+  new k8s.KubeNetworkPolicy(scope, 'NetworkPolicy', {
+    metadata: { name: inputs.name, namespace: inputs.namespace, labels: inputs.labels },
+    spec: {
+      podSelector: { matchLabels: inputs.selector },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: late(() => {
+        const federationPort = inputs.federationPort();
+        return [
+          // Agents attest and fetch SVIDs.
+          { from: [{ namespaceSelector: nsSelector(inputs.agentNamespace) }], ports: [tcp(SERVER_PORTS.grpc)] },
+          // Kubelet probes come from the node, whose address no selector matches.
+          { ports: [tcp(SERVER_PORTS.health), ...(cm ? [tcp(cm.healthPort)] : [])] },
+          // Prometheus scrapes metrics.
+          { from: [{ namespaceSelector: nsSelector(options.prometheusNamespace ?? 'monitoring') }], ports: [tcp(SERVER_PORTS.metrics), ...(cm ? [tcp(cm.metricsPort)] : [])] },
+          // The API server calls the validating webhook.
+          ...(cm ? [{ from: apiCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(cm.webhookPort)] }] : []),
+          // Federated servers fetch the bundle.
+          ...(federationPort !== undefined ? [{ ports: [tcp(federationPort)] }] : []),
+        ];
+      }),
+      egress: [
+        // DNS.
+        {
+          to: [{ namespaceSelector: nsSelector('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [
+            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+          ],
+        },
+        // The API server (TokenReview, controller manager).
+        { to: apiCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(443), tcp(6443)] },
+        // The datastore, then the upstream authority.
+        ...inputs.egress.map(egressTo),
+      ],
+    },
+  });
+}
