@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AgentConfig, SdsOptions } from '../config/agent-config';
@@ -101,6 +101,26 @@ export interface SpireAgentProps {
    * @default '/run/spire/agent-sockets'
    */
   readonly socketDir?: string;
+  /**
+   * The agent's PrometheusRule (prometheus-operator).
+   * @default - rendered, without extra labels
+   */
+  readonly monitoring?: AgentMonitoringOptions;
+}
+
+/** Options of the agent's PrometheusRule. */
+export interface AgentMonitoringOptions {
+  /**
+   * Render a PrometheusRule with the agent-down alert (in the agent's namespace: your
+   * Prometheus' `ruleNamespaceSelector` must include it).
+   * @default true
+   */
+  readonly prometheusRule?: boolean;
+  /**
+   * Labels for it (e.g. the `release` label your Prometheus selects).
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
 }
 
 const PORT_HEALTH = 8080;
@@ -151,8 +171,14 @@ export class SpireAgent extends Construct {
         throw invalidProp('socketDir', this.socketDir, 'Use an absolute host directory without a trailing "/".');
       }
       this.socketName = 'spire-agent.sock';
-      // The server's k8s_psat allow list follows the agent's service account: no mismatch possible.
-      server.allowAgentServiceAccount(this.namespace, this.name);
+      // The agent never changes the server: the server lets it attest (its `agentServiceAccount`,
+      // or an explicit `server.allowAgent(agent)`), checked when the app is synthesized.
+      this.node.addValidation({
+        validate: () => server.allowsAgentServiceAccount(this.namespace, this.name) ? [] : [
+          `Invalid 'name': received ${JSON.stringify(this.name)}. Server '${server.node.path}' lets only its 'agentServiceAccount' attest with k8s_psat; ` +
+            `call server.allowAgent(agent), or create the server with agentServiceAccount: ${JSON.stringify(this.name)} (SpireStack does this).`,
+        ],
+      });
 
       const workloadAttestors = [
         WorkloadAttestor.k8s({ kubeletVerification: props.kubeletVerification ?? KubeletVerification.apiServerCa(), nodeNameEnv: KUBELET_ADDR_ENV }),
@@ -271,6 +297,32 @@ export class SpireAgent extends Construct {
           subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
         }),
       );
+      if (props.monitoring?.prometheusRule ?? true) {
+        new ApiObject(this, 'PrometheusRule', {
+          apiVersion: 'monitoring.coreos.com/v1',
+          kind: 'PrometheusRule',
+          metadata: { name: this.name, namespace: this.namespace, labels: { ...labels, ...(props.monitoring?.labels ?? {}) } },
+          spec: {
+            groups: [
+              {
+                name: 'spire-agent',
+                rules: [
+                  {
+                    alert: 'SpireAgentDown',
+                    expr: `kube_daemonset_status_number_unavailable{namespace="${this.namespace}", daemonset="${this.name}"} > 0`,
+                    for: '10m',
+                    labels: { severity: 'critical' },
+                    annotations: {
+                      summary: 'SPIRE agents are unavailable',
+                      description: `SPIRE agent pods in ${this.namespace} are unavailable: workloads on those nodes cannot get or renew SVIDs.`,
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        });
+      }
     } catch (e) {
       throw withConstructPath(e, this);
     }

@@ -59,3 +59,6 @@ export function groupRules(rules: AllowRule[]): RuleGroup[] {
 export function istioPrincipal(id: SpiffeId): string {
   return id.uri.slice('spiffe://'.length);
 }
+
+/** A Kubernetes object as the mesh renderers produce it. @internal */
+export type Manifest = Record<string, unknown>;

@@ -1,12 +1,69 @@
-import { AllowRule, CalleeView } from './intent';
-import { RolloutStage } from './mesh';
+import { Construct } from 'constructs';
+import { AllowRule, CalleeView, Manifest as Obj } from './intent';
+import { Mesh, MeshKind, MeshRenderer, RolloutStage } from './mesh';
+import { identitiesOf } from '../identity/registry';
+import { WorkloadIdentity } from '../identity/workload-identity';
 
-type Obj = Record<string, unknown>;
+/** Options of {@link Mesh.linkerd}. */
+export interface LinkerdMeshOptions {
+  /**
+   * Networks kubelet probes come from (authorized for the health paths).
+   * @default ['0.0.0.0/0', '::/0']
+   */
+  readonly probeNetworks?: string[];
+}
 
 const GROUP = 'policy.linkerd.io';
 
-/** Server `accessPolicy` and the pods' default inbound policy by stage. @internal */
-export function linkerdAccessPolicy(stage: RolloutStage): string {
+/** Linkerd: Server, HTTPRoute, MeshTLSAuthentication, AuthorizationPolicy (`policy.linkerd.io`). @internal */
+export class LinkerdMesh extends Mesh {
+  private readonly probeNetworks: string[];
+
+  public constructor(options: LinkerdMeshOptions) {
+    super(MeshKind.LINKERD);
+    this.probeNetworks = [...(options.probeNetworks ?? ['0.0.0.0/0', '::/0'])];
+  }
+
+  public get dataPlanePorts(): number[] {
+    // Linkerd (2.18+) sends meshed traffic to the peer proxy's inbound port 4143.
+    return [4143];
+  }
+
+  public _bind(scope: Construct): MeshRenderer {
+    const servers = new Set<string>();
+    return {
+      dataPlanePorts: this.dataPlanePorts,
+      checkAllow: () => undefined,
+      namespace: (ns, stage) => {
+        // The namespace baseline: every workload bound to an identity in the namespace gets the
+        // default inbound policy of the stage (the policy controller reads it from pods).
+        for (const registered of identitiesOf(scope)) {
+          const identity = registered.construct;
+          if (identity instanceof WorkloadIdentity && identity.namespace === ns) {
+            for (const w of identity.boundWorkloads) {
+              w.podMetadata.addAnnotation('config.linkerd.io/default-inbound-policy', linkerdAccessPolicy(stage));
+            }
+          }
+        }
+        return [];
+      },
+      callee: () => [],
+      allow: (callee, rule, index, stage, healthPaths) => rule.ports.flatMap((port) => {
+        const key = `${callee.namespace}/${callee.name}/${port}`;
+        const out: Obj[] = [];
+        if (!servers.has(key)) {
+          servers.add(key);
+          out.push(...linkerdServer(callee, port, stage, healthPaths, this.probeNetworks));
+        }
+        out.push(...linkerdAllow(callee, rule, index, port));
+        return out;
+      }),
+    };
+  }
+}
+
+/** Server `accessPolicy` and the pods' default inbound policy by stage. */
+function linkerdAccessPolicy(stage: RolloutStage): string {
   switch (stage) {
     case RolloutStage.OBSERVE:
       return 'audit';
@@ -19,18 +76,15 @@ export function linkerdAccessPolicy(stage: RolloutStage): string {
   }
 }
 
-/** @internal */
-export function linkerdServerName(callee: CalleeView, port: number): string {
+function linkerdServerName(callee: CalleeView, port: number): string {
   return `${callee.name}-${port}`;
 }
 
 /**
  * A Server for one callee port, and the probe route authorized from the probe networks (once an
  * HTTPRoute targets a Server, Linkerd no longer authorizes probes by itself).
- *
- * @internal
  */
-export function linkerdServer(callee: CalleeView, port: number, stage: RolloutStage, healthPaths: string[], probeNetworks: string[]): Obj[] {
+function linkerdServer(callee: CalleeView, port: number, stage: RolloutStage, healthPaths: string[], probeNetworks: string[]): Obj[] {
   const server = linkerdServerName(callee, port);
   const ns = callee.namespace;
   const out: Obj[] = [
@@ -64,10 +118,8 @@ export function linkerdServer(callee: CalleeView, port: number, stage: RolloutSt
  * One declared allow on one port: an HTTPRoute when methods or paths are named (else the Server
  * is the target), a MeshTLSAuthentication (identityRefs for a declared caller, the exact SPIFFE
  * ID for a federated one) and the AuthorizationPolicy joining them.
- *
- * @internal
  */
-export function linkerdAllow(callee: CalleeView, rule: AllowRule, index: number, port: number): Obj[] {
+function linkerdAllow(callee: CalleeView, rule: AllowRule, index: number, port: number): Obj[] {
   const ns = callee.namespace;
   const server = linkerdServerName(callee, port);
   const base = `${server}-allow-${index}`;

@@ -3,11 +3,8 @@ import { Construct } from 'constructs';
 import { invalidProp, withConstructPath } from '../validation';
 import { renderAllowlist } from './allowlist';
 import { AllowRule, CalleeView, MeshCaller } from './intent';
-import { istioAllow, istioCalleeHealth, istioNamespaceBaseline } from './istio';
-import { linkerdAccessPolicy, linkerdAllow, linkerdServer } from './linkerd';
-import { Mesh, MeshKind, RolloutStage } from './mesh';
+import { Mesh, MeshRenderer, RolloutStage } from './mesh';
 import { allowIngress, defaultDenyIngress } from './network-policy';
-import { identitiesOf } from '../identity/registry';
 import { WorkloadIdentity } from '../identity/workload-identity';
 import { checkUniqueObjects } from '../k8s/unique-objects';
 import { SpiffeId } from '../spiffe/spiffe-id';
@@ -85,8 +82,8 @@ export class MeshPolicy extends Construct {
   private readonly calleeNames = new Map<string, WorkloadIdentity>();
   private readonly namespaces = new Set<string>();
   private readonly views = new Map<WorkloadIdentity, CalleeView>();
-  private readonly servers = new Set<string>();
   private readonly rulesByCallee = new Map<WorkloadIdentity, AllowRule[]>();
+  private readonly renderer: MeshRenderer;
 
   public constructor(scope: Construct, id: string, props: MeshPolicyProps) {
     super(scope, id);
@@ -101,6 +98,7 @@ export class MeshPolicy extends Construct {
       }
       this.props = props;
       this.mesh = props.mesh;
+      this.renderer = props.mesh._bind(this);
       this.healthPaths = [...(props.unauthenticatedPaths ?? ['/health', '/ready'])];
       for (const p of this.healthPaths) {
         if (!/^\/[A-Za-z0-9._~\-/]*$/.test(p) || hasDotOrEmptySegment(p)) {
@@ -165,13 +163,7 @@ export class MeshPolicy extends Construct {
           );
         }
       }
-      if (this.mesh.kind === MeshKind.ISTIO) {
-        for (const id of [callee, from.identity]) {
-          if (id && (id.spiffeId.segments.length !== 4 || id.spiffeId.segments[0] !== 'ns' || id.spiffeId.segments[2] !== 'sa')) {
-            throw invalidProp('idScheme', id.spiffeId.uri, 'Istio with SPIRE requires SPIFFE IDs of the form spiffe://<td>/ns/<ns>/sa/<sa> (SpiffeIdScheme.namespaceServiceAccount()).');
-          }
-        }
-      }
+      this.renderer.checkAllow(from, callee);
       const methods = checkList(options.methods, 'methods', (m) => METHODS.includes(m), `Use uppercase HTTP methods: ${METHODS.join(', ')}.`);
       const paths = checkList(
         options.paths,
@@ -247,33 +239,16 @@ export class MeshPolicy extends Construct {
     const networkPolicies = (this.props.networkPolicies ?? true) && enforce;
     if (!this.namespaces.has(ns)) {
       this.namespaces.add(ns);
-      if (this.mesh.kind === MeshKind.ISTIO) {
-        istioNamespaceBaseline(ns, stage).forEach((o) => this.emit(o));
-      }
+      this.renderer.namespace(ns, stage).forEach((o) => this.emit(o));
       if (networkPolicies) {
         this.emit(defaultDenyIngress(ns));
-      }
-      if (this.mesh.kind === MeshKind.LINKERD) {
-        // The namespace baseline: every workload bound to an identity in the namespace gets the
-        // default inbound policy of the stage (the policy controller reads it from pods).
-        for (const registered of identitiesOf(this)) {
-          const identity = registered.construct;
-          if (identity instanceof WorkloadIdentity && identity.namespace === ns) {
-            for (const w of identity.boundWorkloads) {
-              w.podMetadata.addAnnotation('config.linkerd.io/default-inbound-policy', linkerdAccessPolicy(stage));
-            }
-          }
-        }
       }
     }
     let view = this.views.get(callee);
     if (!view) {
       view = { identity: callee, name: callee.serviceAccount, namespace: ns, labels: callee.podSelectorLabels() };
       this.views.set(callee, view);
-      if (this.mesh.kind === MeshKind.ISTIO) {
-        const health = istioCalleeHealth(view, stage, this.healthPaths, callee.workloadPorts().length > 0 ? callee.workloadPorts() : rule.ports);
-        if (health) this.emit(health);
-      }
+      this.renderer.callee(view, stage, this.healthPaths, callee.workloadPorts().length > 0 ? callee.workloadPorts() : rule.ports).forEach((o) => this.emit(o));
       if (this.props.allowlistConfigMaps ?? true) {
         const v = view;
         this.emit({
@@ -287,20 +262,9 @@ export class MeshPolicy extends Construct {
       }
     }
     const index = this.allowsTo(callee).length - 1;
-    if (this.mesh.kind === MeshKind.ISTIO) {
-      this.emit(istioAllow(view, rule, index, stage, this.mesh.trustDomainAliases));
-    } else {
-      for (const port of rule.ports) {
-        const key = `${ns}/${view.name}/${port}`;
-        if (!this.servers.has(key)) {
-          this.servers.add(key);
-          linkerdServer(view, port, stage, this.healthPaths, this.mesh.probeNetworks).forEach((o) => this.emit(o));
-        }
-        linkerdAllow(view, rule, index, port).forEach((o) => this.emit(o));
-      }
-    }
+    this.renderer.allow(view, rule, index, stage, this.healthPaths).forEach((o) => this.emit(o));
     if (networkPolicies) {
-      const np = allowIngress(view, rule, index, this.mesh.dataPlanePorts);
+      const np = allowIngress(view, rule, index, this.renderer.dataPlanePorts);
       if (np) this.emit(np);
     }
   }

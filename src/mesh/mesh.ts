@@ -1,5 +1,5 @@
-import { TrustDomain } from '../spiffe/trust-domain';
-import { invalidProp } from '../validation';
+import { Construct } from 'constructs';
+import { AllowRule, CalleeView, Manifest, MeshCaller } from './intent';
 
 /**
  * Rollout stages of a mesh policy, per namespace. Authorization is first observed, then mTLS is
@@ -33,55 +33,55 @@ export enum MeshKind {
   LINKERD = 'linkerd',
 }
 
-/** Options of {@link Mesh.istio}. */
-export interface IstioMeshOptions {
-  /**
-   * The mesh config's `trustDomainAliases`: declared callers are also allowed under each alias
-   * (`<alias>/ns/<ns>/sa/<sa>`), so policies keep matching during a trust-domain migration.
-   * @default - none
-   */
-  readonly trustDomainAliases?: string[];
+/**
+ * What a mesh renders for one {@link MeshPolicy}: the policy calls it once per namespace, once
+ * per callee and once per allow, in declaration order.
+ *
+ * @internal
+ */
+export interface MeshRenderer {
+  /** Ports the mesh's own data plane needs open in a NetworkPolicy, besides the app ports. */
+  readonly dataPlanePorts: number[];
+  /** Refuses an allow the mesh cannot express, before anything is rendered. */
+  checkAllow(caller: MeshCaller, callee: AllowRule['callee']): void;
+  /** The baseline of a namespace, when its first callee is declared. */
+  namespace(namespace: string, stage: RolloutStage): Manifest[];
+  /** The objects of a callee, at its first allow (health paths open to probes). */
+  callee(callee: CalleeView, stage: RolloutStage, healthPaths: string[], ports: number[]): Manifest[];
+  /** The objects of one allow (`index`: its position among the callee's allows). */
+  allow(callee: CalleeView, rule: AllowRule, index: number, stage: RolloutStage, healthPaths: string[]): Manifest[];
 }
 
-/** Options of {@link Mesh.linkerd}. */
-export interface LinkerdMeshOptions {
-  /**
-   * Networks kubelet probes come from (authorized for the health paths).
-   * @default ['0.0.0.0/0', '::/0']
-   */
-  readonly probeNetworks?: string[];
-}
-
-/** The service mesh a {@link MeshPolicy} is rendered for. */
-export class Mesh {
+/**
+ * The service mesh a {@link MeshPolicy} is rendered for. Each mesh is a class of its own
+ * (`istio.ts`, `linkerd.ts`) whose `bind()` returns its renderer, so adding a mesh touches one
+ * file.
+ */
+export abstract class Mesh {
   /** Istio (`security.istio.io/v1`). */
   public static istio(options: IstioMeshOptions = {}): Mesh {
-    for (const alias of options.trustDomainAliases ?? []) {
-      const problem = TrustDomain.problemWith(alias);
-      if (problem) {
-        throw invalidProp('trustDomainAliases', alias, `${problem}.`);
-      }
-    }
-    return new Mesh(MeshKind.ISTIO, [...(options.trustDomainAliases ?? [])], []);
+    return new IstioMesh(options);
   }
 
   /** Linkerd (`policy.linkerd.io`). */
   public static linkerd(options: LinkerdMeshOptions = {}): Mesh {
-    return new Mesh(MeshKind.LINKERD, [], [...(options.probeNetworks ?? ['0.0.0.0/0', '::/0'])]);
+    return new LinkerdMesh(options);
   }
 
-  private constructor(
-    /** The mesh. */
+  protected constructor(
+    /** The mesh (shown in reports and the in-app allowlist). */
     public readonly kind: MeshKind,
-    /** Istio trust domain aliases. */
-    public readonly trustDomainAliases: string[],
-    /** Linkerd probe networks. */
-    public readonly probeNetworks: string[],
   ) {}
 
   /** Ports the mesh's own data plane needs open in a NetworkPolicy, besides the app ports. */
-  public get dataPlanePorts(): number[] {
-    // Linkerd (2.18+) sends meshed traffic to the peer proxy's inbound port 4143.
-    return this.kind === MeshKind.LINKERD ? [4143] : [];
-  }
+  public abstract get dataPlanePorts(): number[];
+
+  /** The renderer of one policy (`scope`), with the state it keeps across allows. @internal */
+  public abstract _bind(scope: Construct): MeshRenderer;
 }
+
+// The meshes extend Mesh: imported after it is defined (aws-cdk's ContainerImage pattern).
+/* eslint-disable import/order */
+import { IstioMesh, IstioMeshOptions } from './istio';
+import { LinkerdMesh, LinkerdMeshOptions } from './linkerd';
+/* eslint-enable import/order */

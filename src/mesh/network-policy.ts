@@ -1,6 +1,4 @@
-import { AllowRule, CalleeView } from './intent';
-
-type Obj = Record<string, unknown>;
+import { AllowRule, CalleeView, Manifest as Obj } from './intent';
 
 /** Default-deny ingress for a callee namespace. @internal */
 export function defaultDenyIngress(namespace: string): Obj {

@@ -1,8 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
-import { App, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
+import { attach, constructOf, contextOf, RenderContext } from './context';
 import { RenderedComponent } from './rendered-component';
 import { SpireAgent as Cdk8sSpireAgent, SpireAgentProps } from '../agent/spire-agent';
-import { Checklist } from '../checklist/checklist';
 import { SpiffeCsiDriver as Cdk8sSpiffeCsiDriver, SpiffeCsiDriverProps } from '../csi/spiffe-csi-driver';
 import { WorkloadIdentity as Cdk8sWorkloadIdentity, WorkloadIdentityProps } from '../identity/workload-identity';
 import { AllowOptions, MeshPolicy as Cdk8sMeshPolicy, MeshPolicyProps } from '../mesh/mesh-policy';
@@ -26,20 +26,21 @@ export class SpireStack extends RenderedComponent {
   public readonly trustDomain: string;
   /** The className identities need. */
   public readonly className: string;
-  /** The cdk8s construct behind the component (for identities and policies). */
-  public readonly construct: Cdk8sSpireStack;
 
   public constructor(name: string, args: SpireStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('spire-constructs:index:SpireStack', name, opts);
-    const chart = new Chart(new App(), name);
-    this.construct = this.build(() => new Cdk8sSpireStack(chart, 'spire', args));
+    super('spire-constructs:index:SpireStack', name, args, opts);
+    const context = new RenderContext();
+    const chart = new Chart(context.app, name);
+    // The component runs the checklist itself, with the user's choice (not the chart hook).
+    const stack = this.build(() => new Cdk8sSpireStack(chart, 'spire', { ...args, checklist: false }));
+    attach(this, context, stack);
     this.registerChart(chart, opts, args.checklist ?? true);
-    this.namespace = this.construct.server.namespace;
-    this.systemNamespace = this.construct.agent.namespace;
-    this.serverServiceName = this.construct.server.serviceName;
-    this.serverAddress = this.construct.server.address;
-    this.trustDomain = this.construct.trustDomain.name;
-    this.className = this.construct.server.className;
+    this.namespace = stack.server.namespace;
+    this.systemNamespace = stack.agent.namespace;
+    this.serverServiceName = stack.server.serviceName;
+    this.serverAddress = stack.server.address;
+    this.trustDomain = stack.trustDomain.name;
+    this.className = stack.server.className;
     this.registerOutputs({
       namespace: this.namespace,
       systemNamespace: this.systemNamespace,
@@ -64,21 +65,18 @@ export class SpireServer extends RenderedComponent {
   public readonly address: string;
   /** The className identities need. */
   public readonly className: string;
-  /** The cdk8s construct behind the component. */
-  public readonly construct: Cdk8sSpireServer;
-  /** @internal */
-  public readonly _app: App;
 
   public constructor(name: string, args: SpireServerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('spire-constructs:index:SpireServer', name, opts);
-    this._app = new App();
-    const chart = new Chart(this._app, name);
-    this.construct = this.build(() => new Cdk8sSpireServer(chart, 'server', args));
-    this.registerChart(chart, opts, false);
-    this.namespace = this.construct.namespace;
-    this.serviceName = this.construct.serviceName;
-    this.address = this.construct.address;
-    this.className = this.construct.className;
+    super('spire-constructs:index:SpireServer', name, args, opts);
+    const context = new RenderContext();
+    const chart = new Chart(context.app, name);
+    const server = this.build(() => new Cdk8sSpireServer(chart, 'server', args));
+    attach(this, context, server);
+    this.registerChart(chart, opts);
+    this.namespace = server.namespace;
+    this.serviceName = server.serviceName;
+    this.address = server.address;
+    this.className = server.className;
     this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName, address: this.address, className: this.className });
   }
 }
@@ -93,22 +91,17 @@ export interface SpireAgentArgs extends Omit<SpireAgentProps, 'server'> {
 export class SpireAgent extends RenderedComponent {
   /** The agent's namespace. */
   public readonly namespace: string;
-  /** The cdk8s construct behind the component. */
-  public readonly construct: Cdk8sSpireAgent;
 
   public constructor(name: string, args: SpireAgentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('spire-constructs:index:SpireAgent', name, opts);
-    const chart = new Chart(args.server._app, name);
-    const before = args.server.construct.config.toJson();
-    this.construct = this.build(() => new Cdk8sSpireAgent(chart, 'agent', { ...args, server: args.server.construct }));
-    if (args.server.construct.config.toJson() !== before) {
-      throw new pulumi.ResourceError(
-        `Invalid 'name': received ${JSON.stringify(this.construct.name)}. The server was registered allowing "${args.server.construct.bundleConfigMap.namespace}:spire-agent"; create the server with agentServiceAccount "${this.construct.name}" or use the SpireStack component.`,
-        this,
-      );
-    }
-    this.registerChart(chart, opts, false);
-    this.namespace = this.construct.namespace;
+    super('spire-constructs:index:SpireAgent', name, args, opts);
+    const context = contextOf(args.server);
+    const chart = new Chart(context.app, name);
+    // The server component is already registered: the agent must be one it allows (its
+    // 'agentServiceAccount'); the agent's validation says so otherwise.
+    const agent = this.build(() => new Cdk8sSpireAgent(chart, 'agent', { ...args, server: constructOf(args.server, Cdk8sSpireServer) }));
+    attach(this, context, agent);
+    this.registerChart(chart, opts);
+    this.namespace = agent.namespace;
     this.registerOutputs({ namespace: this.namespace });
   }
 }
@@ -125,10 +118,12 @@ export class SpiffeCsiDriver extends RenderedComponent {
   public readonly driverName: string;
 
   public constructor(name: string, args: SpiffeCsiDriverArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('spire-constructs:index:SpiffeCsiDriver', name, opts);
-    const chart = new Chart(new App(), name);
-    const driver = this.build(() => new Cdk8sSpiffeCsiDriver(chart, 'csi', { ...args, agent: args.agent.construct }));
-    this.registerChart(chart, opts, false);
+    super('spire-constructs:index:SpiffeCsiDriver', name, args, opts);
+    const context = contextOf(args.agent);
+    const chart = new Chart(context.app, name);
+    const driver = this.build(() => new Cdk8sSpiffeCsiDriver(chart, 'csi', { ...args, agent: constructOf(args.agent, Cdk8sSpireAgent) }));
+    attach(this, context, driver);
+    this.registerChart(chart, opts);
     this.driverName = driver.driverName;
     this.registerOutputs({ driverName: this.driverName });
   }
@@ -144,17 +139,16 @@ export interface WorkloadIdentityArgs extends Omit<WorkloadIdentityProps, 'serve
 export class WorkloadIdentity extends RenderedComponent {
   /** The SPIFFE ID. */
   public readonly spiffeId: string;
-  /** The cdk8s construct behind the component. */
-  public readonly construct: Cdk8sWorkloadIdentity;
 
   public constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('spire-constructs:index:WorkloadIdentity', name, opts);
-    const server = args.server instanceof SpireStack ? args.server.construct.server : args.server.construct;
-    const chart = new Chart(server.node.root as App, name);
-    this.construct = this.build(() => new Cdk8sWorkloadIdentity(chart, 'identity', { ...args, server }));
-    Checklist.enable(chart);
-    this.registerChart(chart, opts, true);
-    this.spiffeId = this.construct.spiffeId.uri;
+    super('spire-constructs:index:WorkloadIdentity', name, args, opts);
+    const context = contextOf(args.server);
+    const server = args.server instanceof SpireStack ? constructOf(args.server, Cdk8sSpireStack).server : constructOf(args.server, Cdk8sSpireServer);
+    const chart = new Chart(context.app, name);
+    const identity = this.build(() => new Cdk8sWorkloadIdentity(chart, 'identity', { ...args, server }));
+    attach(this, context, identity);
+    this.registerChart(chart, opts);
+    this.spiffeId = identity.spiffeId.uri;
     this.registerOutputs({ spiffeId: this.spiffeId });
   }
 }
@@ -176,16 +170,27 @@ export interface MeshPolicyArgs extends MeshPolicyProps {
 /** A mesh policy (who may call whom, by SPIFFE ID) as a Pulumi component. */
 export class MeshPolicy extends RenderedComponent {
   public constructor(name: string, args: MeshPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('spire-constructs:index:MeshPolicy', name, opts);
+    super('spire-constructs:index:MeshPolicy', name, args, opts);
     if (args.allows.length === 0) {
       throw new pulumi.ResourceError("Invalid 'allows': received []. List at least one allowed call.", this);
     }
-    const chart = new Chart(args.allows[0].callee.construct.node.root as App, name);
-    this.build(() => {
-      const policy = new Cdk8sMeshPolicy(chart, 'policy', args);
-      for (const a of args.allows) policy.allow(a.caller.construct, a.callee.construct, a);
+    const context = contextOf(args.allows[0].callee);
+    for (const a of args.allows) {
+      if (contextOf(a.caller) !== context || contextOf(a.callee) !== context) {
+        throw new pulumi.ResourceError(
+          `Invalid 'allows': ${a.caller.spiffeId} → ${a.callee.spiffeId} joins identities of two different SpireStack/SpireServer components; one policy covers the identities of one server.`,
+          this,
+        );
+      }
+    }
+    const chart = new Chart(context.app, name);
+    const policy = this.build(() => {
+      const p = new Cdk8sMeshPolicy(chart, 'policy', args);
+      for (const a of args.allows) p.allow(constructOf(a.caller, Cdk8sWorkloadIdentity), constructOf(a.callee, Cdk8sWorkloadIdentity), a);
+      return p;
     });
-    this.registerChart(chart, opts, true);
+    attach(this, context, policy);
+    this.registerChart(chart, opts);
     this.registerOutputs({});
   }
 }

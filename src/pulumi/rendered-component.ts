@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { ApiObject, Chart } from 'cdk8s';
+import { componentInputs } from './context';
 import { Checklist } from '../checklist/checklist';
 import { formatFinding } from '../checklist/engine';
 import { KubeObject, Level } from '../checklist/rule';
@@ -22,8 +23,8 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
   /** Checklist findings of the rendered objects. */
   public readonly findings: ReturnType<typeof Checklist.evaluate> = [];
 
-  protected constructor(type: string, private readonly componentName: string, opts?: pulumi.ComponentResourceOptions) {
-    super(type, componentName, {}, opts);
+  protected constructor(type: string, private readonly componentName: string, args: object, opts?: pulumi.ComponentResourceOptions) {
+    super(type, componentName, componentInputs(args), opts);
   }
 
   /** Runs the construct code, turning a construct error into a ResourceError of this component. */
@@ -37,9 +38,11 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
 
   /**
    * Renders a chart and registers its objects. The chart's validations (identity conflicts, the
-   * checklist) fail the program with a ResourceError; WARN findings are logged.
+   * agent's server) and the production checklist over the chart's objects fail the program with
+   * a ResourceError; WARN findings are logged. Every component runs the checklist (`checklist`:
+   * false only when the user turned it off).
    */
-  protected registerChart(chart: Chart, opts: pulumi.ComponentResourceOptions | undefined, checklist: boolean): void {
+  protected registerChart(chart: Chart, opts: pulumi.ComponentResourceOptions | undefined, checklist = true): void {
     // Validate and render this chart only (its constructs may share an App with other
     // components, for cross-identity checks; re-validating the whole App per component would
     // make the cost quadratic).

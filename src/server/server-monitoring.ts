@@ -9,7 +9,8 @@ export interface ServerMonitoringOptions {
    */
   readonly podMonitor?: boolean;
   /**
-   * Render a PrometheusRule with alerts (server down, failing health checks).
+   * Render a PrometheusRule with alerts (server down, failing health checks); the agent's alert
+   * is the agent's (`SpireAgentProps.monitoring`).
    * @default true
    */
   readonly prometheusRule?: boolean;
@@ -28,8 +29,6 @@ export interface ServerMonitoringInputs {
   readonly selector: Record<string, string>;
   readonly replicas: number;
   readonly controllerManager: boolean;
-  readonly agentNamespace: string;
-  readonly agentDaemonSetName: string;
 }
 
 /** The server's PodMonitor and PrometheusRule (prometheus-operator). @internal */
@@ -49,7 +48,6 @@ export function addServerMonitoring(scope: Construct, inputs: ServerMonitoringIn
   }
   if (options.prometheusRule ?? true) {
     const job = `${namespace}/${name}`;
-    const agentNamespace = inputs.agentNamespace;
     new ApiObject(scope, 'PrometheusRule', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
@@ -77,16 +75,6 @@ export function addServerMonitoring(scope: Construct, inputs: ServerMonitoringIn
                 annotations: {
                   summary: 'SPIRE server replicas are failing health checks',
                   description: `Fewer than ${replicas} SPIRE server replicas in ${namespace} pass their readiness check (/ready).`,
-                },
-              },
-              {
-                alert: 'SpireAgentDown',
-                expr: `kube_daemonset_status_number_unavailable{namespace="${agentNamespace}", daemonset="${inputs.agentDaemonSetName}"} > 0`,
-                for: '10m',
-                labels: { severity: 'critical' },
-                annotations: {
-                  summary: 'SPIRE agents are unavailable',
-                  description: `SPIRE agent pods in ${agentNamespace} are unavailable: workloads on those nodes cannot get or renew SVIDs.`,
                 },
               },
             ],

@@ -8,6 +8,7 @@ import { addServerMonitoring, ServerMonitoringOptions } from './server-monitorin
 import { addServerNetworkPolicy, ServerNetworkPolicyOptions } from './server-network-policy';
 import { addServerRbac } from './server-rbac';
 import { addServerWorkload, AntiAffinity } from './server-workload';
+import type { SpireAgent } from '../agent/spire-agent';
 import { BundleFormat, BundlePublisher } from '../config/bundle-publisher';
 import { KeyType, LogLevel } from '../config/common';
 import { ControllerManagerConfig } from '../config/controller-manager-config';
@@ -77,11 +78,6 @@ export interface SpireServerProps {
    * @default 'spire-agent'
    */
   readonly agentServiceAccount?: string;
-  /**
-   * Name of the agent DaemonSet (for the agent-down alert).
-   * @default 'spire-agent'
-   */
-  readonly agentDaemonSetName?: string;
   /**
    * Name of the bundle ConfigMap in the agent namespace.
    * @default 'spire-bundle'
@@ -359,8 +355,6 @@ export class SpireServer extends Construct {
         selector,
         replicas: this.replicas,
         controllerManager: this.controllerManagerEnabled,
-        agentNamespace,
-        agentDaemonSetName: props.agentDaemonSetName ?? 'spire-agent',
       }, props.monitoring ?? {});
     } catch (e) {
       throw withConstructPath(e, this);
@@ -392,6 +386,14 @@ export class SpireServer extends Construct {
     } catch (e) {
       throw withConstructPath(e, this);
     }
+  }
+
+  /**
+   * Lets an agent attest with k8s_psat: the one explicit wiring between an agent and its server
+   * when the agent's service account is not the server's `agentServiceAccount`.
+   */
+  public allowAgent(agent: SpireAgent): void {
+    this.allowAgentServiceAccount(agent.namespace, agent.name);
   }
 
   /** True when agents of `namespace:serviceAccount` may attest (k8s_psat `service_account_allow_list`). */

@@ -137,10 +137,16 @@ export class SpireStack extends Construct {
         keyManager: props.keyManager ?? props.server?.keyManager,
         namespace: serverNamespace,
         agentNamespace: systemNamespace,
+        // The one wiring between server and agent: the server lets the agent's service account attest.
         agentServiceAccount: props.agent?.name ?? 'spire-agent',
-        agentDaemonSetName: props.agent?.name ?? 'spire-agent',
       });
-      this.agent = new SpireAgent(this, 'Agent', { ...props.agent, server: this.server, namespace: systemNamespace });
+      this.agent = new SpireAgent(this, 'Agent', {
+        ...props.agent,
+        server: this.server,
+        namespace: systemNamespace,
+        // The agent's alert follows the server's monitoring choices (on or off, the labels Prometheus selects).
+        monitoring: { labels: props.server?.monitoring?.labels, prometheusRule: props.server?.monitoring?.prometheusRule, ...props.agent?.monitoring },
+      });
       this.csiDriver = new SpiffeCsiDriver(this, 'CsiDriver', { ...props.csiDriver, agent: this.agent });
     } catch (e) {
       throw withConstructPath(e, this);

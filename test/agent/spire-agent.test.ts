@@ -149,3 +149,37 @@ describe('SpireAgent options', () => {
     expect(() => new SpireAgent(testChart(), 'a', { server: undefined as never })).toThrow(/Invalid 'server': received nothing/);
   });
 });
+
+describe('SpireAgent and its server: one explicit wiring', () => {
+  test('the agent never changes the server; an agent the server does not allow fails synth, naming both and the fix', () => {
+    const chart = testChart();
+    const server = new SpireServer(chart, 'server', { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() });
+    const before = server.config.toJson();
+    new SpireAgent(chart, 'agent', { server, name: 'node-agent' });
+    expect(server.config.toJson()).toBe(before);
+    expect(() => synth(chart)).toThrow(
+      "Invalid 'name': received \"node-agent\". Server 'test/server' lets only its 'agentServiceAccount' attest with k8s_psat; call server.allowAgent(agent), " +
+        'or create the server with agentServiceAccount: "node-agent" (SpireStack does this).',
+    );
+  });
+
+  test('server.allowAgent(agent) lets the agent attest (k8s_psat service_account_allow_list)', () => {
+    const chart = testChart();
+    const server = new SpireServer(chart, 'server', { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() });
+    const agent = new SpireAgent(chart, 'agent', { server, name: 'node-agent' });
+    server.allowAgent(agent);
+    const conf = serverConf(synth(chart));
+    expect(conf.plugins.NodeAttestor[0].k8s_psat.plugin_data.clusters.prod.service_account_allow_list).toEqual(['spire-system:node-agent', 'spire-system:spire-agent']);
+  });
+
+  test('the agent owns its alert: a PrometheusRule in its namespace, labels and opt-out from its props', () => {
+    const { objects } = render({ monitoring: { labels: { release: 'kube-prometheus' } } });
+    const rule = one(objects, 'PrometheusRule', 'spire-agent');
+    expect(rule.metadata.namespace).toBe('spire-system');
+    expect(rule.metadata.labels.release).toBe('kube-prometheus');
+    expect(rule.spec.groups[0].rules.map((r: any) => [r.alert, r.expr])).toEqual([
+      ['SpireAgentDown', 'kube_daemonset_status_number_unavailable{namespace="spire-system", daemonset="spire-agent"} > 0'],
+    ]);
+    expect(render({ monitoring: { prometheusRule: false } }).objects.filter((o) => o.kind === 'PrometheusRule' && o.metadata?.namespace === 'spire-system')).toEqual([]);
+  });
+});

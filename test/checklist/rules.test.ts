@@ -50,7 +50,8 @@ const BREAK: Record<string, (objs: any[]) => void> = {
   'SPIRE-MESH1': (o) => (find(o, 'PeerAuthentication').spec.mtls.mode = 'PERMISSIVE'),
   'SPIRE-MESH2': (o) => (find(o, 'AuthorizationPolicy', 'allow-nothing').metadata.annotations = { 'istio.io/dry-run': 'true' }),
   'SPIRE-MESH3': (o) => (find(o, 'AuthorizationPolicy', 'payment-service-allow-0').spec.rules[0].from[0].source.principals = ['prod.example.com/ns/payments/*']),
-  'SPIRE-OPS1': (o) => (find(o, 'PrometheusRule').spec.groups[0].rules = find(o, 'PrometheusRule').spec.groups[0].rules.filter((r: any) => r.alert !== 'SpireAgentDown')),
+  // The agent-down alert lives in the agent's PrometheusRule.
+  'SPIRE-OPS1': (o) => o.splice(o.indexOf(find(o, 'PrometheusRule', 'spire-agent')), 1),
   'SPIRE-SEC1': (o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'spire-server' }, stringData: { password: 'hunter2' } }),
   'SPIRE-SEC2': (o) => (podOf(find(o, 'DaemonSet', 'spire-agent')).containers[0].image = 'ghcr.io/spiffe/spire-agent:latest'),
 };

@@ -97,14 +97,23 @@ describe('Pulumi components over one rendering model', () => {
     });
     await settle();
     const mine = registered.slice(start);
-    expect(mine.filter((r) => r.type.startsWith('spire-constructs:')).map((r) => `${r.type} ${r.name}`)).toEqual([
-      'spire-constructs:index:SpireServer srv',
-      'spire-constructs:index:SpireAgent agt',
+    // Components send their args to the engine (component inputs): independent components
+    // register in the order their inputs serialize, so the set is compared.
+    expect(mine.filter((r) => r.type.startsWith('spire-constructs:')).map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+      'spire-constructs:index:MeshPolicy policy',
       'spire-constructs:index:SpiffeCsiDriver csi',
+      'spire-constructs:index:SpireAgent agt',
+      'spire-constructs:index:SpireServer srv',
       'spire-constructs:index:WorkloadIdentity order',
       'spire-constructs:index:WorkloadIdentity payment',
-      'spire-constructs:index:MeshPolicy policy',
     ]);
+    const inputs = mine.find((r) => r.type === 'spire-constructs:index:SpireServer' && r.name === 'srv')!.inputs;
+    expect(inputs).toEqual({ trustDomain: 'prod.example.com', clusterName: 'prod', database: 'CloudNativePgDatabase' });
+    const policyInputs = mine.find((r) => r.type === 'spire-constructs:index:MeshPolicy')!.inputs;
+    expect(policyInputs.allows[0]).toMatchObject({
+      caller: 'spiffe://prod.example.com/ns/payments/sa/order-service',
+      callee: 'spiffe://prod.example.com/ns/payments/sa/payment-service',
+    });
     expect(order.spiffeId).toBe('spiffe://prod.example.com/ns/payments/sa/order-service');
     const kinds = mine.filter((r) => KUBE(r.type)).map((r) => r.inputs.kind);
     expect(kinds).toEqual(expect.arrayContaining(['StatefulSet', 'DaemonSet', 'CSIDriver', 'ClusterSPIFFEID', 'AuthorizationPolicy', 'PeerAuthentication']));
@@ -116,5 +125,28 @@ describe('Pulumi components over one rendering model', () => {
     const server = new SpireServer('srv2', { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() });
     new WorkloadIdentity('a', { server, namespace: 'shop', serviceAccount: 'web' });
     expect(() => new WorkloadIdentity('b', { server, namespace: 'shop', serviceAccount: 'web', name: 'web-2' })).toThrow(/is declared twice: by 'a\/identity' and 'b\/identity'/);
+  });
+});
+
+describe('Pulumi layer: explicit context, checklist in every component', () => {
+  test('a SpireServer component alone runs the checklist (ERROR findings fail it)', () => {
+    expect(() => new SpireServer('dev-server', { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: ServerDatabase.sqlite(), replicas: 1 })).toThrow(
+      /Production checklist: .*SPIRE-SRV1 ERROR StatefulSet spire-server\/spire-server/s,
+    );
+  });
+
+  test('an agent the server component does not allow fails with a message naming the fix', () => {
+    const server = new SpireServer('srv3', { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() });
+    expect(() => new SpireAgent('agt3', { server, name: 'node-agent' })).toThrow(
+      /Invalid 'name': received "node-agent"\. Server 'srv3\/server' lets only its 'agentServiceAccount' attest.*agentServiceAccount: "node-agent"/,
+    );
+  });
+
+  test('components expose no cdk8s objects (no construct, no App)', () => {
+    const stack = new SpireStack('ctx', props());
+    const server = new SpireServer('ctx-srv', { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() });
+    for (const c of [stack, server]) {
+      expect(Object.keys(c).filter((k) => ['construct', '_app', 'app'].includes(k))).toEqual([]);
+    }
   });
 });

@@ -205,10 +205,10 @@ describe('SpireServer defaults', () => {
     expect(np.spec.egress.find((e: any) => e.ports[0].port === 5432).to[0].podSelector.matchLabels).toEqual({ 'cnpg.io/cluster': 'spire-db' });
   });
 
-  test('monitoring: PodMonitor and PrometheusRule with server-down, agent-down and health alerts', () => {
+  test('monitoring: PodMonitor and PrometheusRule with server-down and health alerts (the agent-down alert is the agent\'s)', () => {
     expect(one(objects, 'PodMonitor').spec.podMetricsEndpoints.map((e: any) => e.port)).toEqual(['metrics', 'cm-metrics']);
     const alerts = one(objects, 'PrometheusRule').spec.groups[0].rules.map((r: any) => r.alert);
-    expect(alerts).toEqual(['SpireServerDown', 'SpireServerReplicasUnavailable', 'SpireAgentDown']);
+    expect(alerts).toEqual(['SpireServerDown', 'SpireServerReplicasUnavailable']);
   });
 
   test('output is deterministic', () => {

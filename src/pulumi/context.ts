@@ -1,0 +1,74 @@
+import * as pulumi from '@pulumi/pulumi';
+import { App } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
+/**
+ * What Pulumi components of one program share: the cdk8s App their constructs live in, so that
+ * identities see their server, policies their identities, and cross-identity checks span them.
+ * Created by the component that starts a tree (SpireStack, SpireServer) and handed explicitly to
+ * the components built on it; never found through the construct tree, never public.
+ *
+ * @internal
+ */
+export class RenderContext {
+  /** The cdk8s App of this tree (one per SpireStack or SpireServer component). */
+  public readonly app = new App();
+}
+
+const components = new WeakMap<pulumi.ComponentResource, { readonly context: RenderContext; readonly construct: IConstruct }>();
+
+/** Records a component's context and construct (kept out of its public surface). @internal */
+export function attach(component: pulumi.ComponentResource, context: RenderContext, construct: IConstruct): void {
+  components.set(component, { context, construct });
+}
+
+/** The context of a component of this library. @internal */
+export function contextOf(component: pulumi.ComponentResource): RenderContext {
+  const found = components.get(component);
+  if (!found) {
+    throw new Error(`${String(component)} is not a spire-constructs component, or its constructor failed.`);
+  }
+  return found.context;
+}
+
+/** The construct behind a component of this library. @internal */
+export function constructOf<T extends IConstruct>(component: pulumi.ComponentResource, type: abstract new (...args: never[]) => T): T {
+  const found = components.get(component);
+  if (!found || !(found.construct instanceof type)) {
+    throw new Error(`${String(component)} is not a spire-constructs ${type.name} component, or its constructor failed.`);
+  }
+  return found.construct;
+}
+
+/**
+ * The component's args as the engine records them (component inputs): plain data only. Values
+ * with a text form (TrustDomain, SpiffeId) become that text, our components their SPIFFE ID,
+ * other class instances (variants such as a ServerDatabase) the name of their class; Pulumi
+ * resources and functions are left out.
+ *
+ * @internal
+ */
+export function componentInputs(args: object): pulumi.Inputs {
+  return plain(args) as pulumi.Inputs;
+}
+
+function plain(value: unknown): unknown {
+  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return value;
+  if (Array.isArray(value)) return value.map(plain).filter((v) => v !== undefined);
+  if (typeof value !== 'object') return undefined;
+  if (pulumi.Resource.isInstance(value)) {
+    const id = (value as { spiffeId?: unknown }).spiffeId;
+    return typeof id === 'string' ? id : undefined;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    const text = String(value);
+    return text !== '[object Object]' ? text : (value as object).constructor.name;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const p = plain(v);
+    if (p !== undefined) out[k] = p;
+  }
+  return out;
+}
