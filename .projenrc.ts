@@ -82,6 +82,10 @@ project.package.addField('exports', {
   './package.json': './package.json',
 });
 
+// `spire-constructs/pulumi` for TypeScript's classic `moduleResolution: node` (which ignores
+// `exports`); node16/nodenext/bundler resolve it through `exports`.
+project.package.addField('typesVersions', { '*': { pulumi: ['lib/pulumi/index.d.ts'] } });
+
 // Optional peers for the Pulumi entry point.
 project.package.addField('peerDependenciesMeta', {
   '@pulumi/pulumi': { optional: true },
@@ -179,6 +183,20 @@ project.eslint?.allowDevDeps('e2e/**');
 new JsonFile(project, 'e2e/tsconfig.json', {
   obj: { extends: '../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '..' }, include: ['**/*.ts'] },
 });
+
+// The package as a consumer gets it: `npm pack`, installed with its peers into a scratch project
+// outside the clone, compiled under moduleResolution node/node16/bundler without skipLibCheck, run,
+// and the installed bin; a `file:` install with a second cdk8s fails with the two-copies message.
+// Not part of `npm test` (it installs from the registry); `.ci/run` calls it after `npm test`.
+project.addTask('test:package', {
+  description: 'Pack the package, install it into a scratch consumer project and compile, synthesize and check there',
+  steps: [{ spawn: 'compile' }, { exec: 'bash test/package/consumer.sh' }],
+});
+// The consumer program imports 'spire-constructs' as a consumer does; it is compiled in the scratch project only.
+project.tsconfigDev.addExclude('package/consumer/**');
+project.eslint?.addIgnorePattern('test/package/consumer/');
+// Only lib/, README, API docs and license ship: the examples import ../../src, which does not.
+project.npmignore?.exclude('/.ci/', '/scripts/', '/examples/');
 
 // Type-check everything jest does not load (examples, scripts), strictly.
 const typecheck = project.addTask('typecheck', {

@@ -1,16 +1,19 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct, Node } from 'constructs';
+import { checkSingleCdk8s } from './single-cdk8s';
 
 const checkedRoots = new WeakSet<IConstruct>();
 
 /**
  * Makes synth fail when two objects of the app share API group, kind, namespace and name: the
  * API server would keep only the one applied last, silently. Added once per app (its root), by
- * every construct of this library that renders objects.
+ * every construct of this library that renders objects. Each call first refuses a scope made by
+ * another copy of cdk8s or constructs (see `checkSingleCdk8s`).
  *
  * @internal
  */
 export function checkUniqueObjects(scope: IConstruct): void {
+  checkSingleCdk8s(scope);
   const root = Node.of(scope).root;
   if (checkedRoots.has(root)) {
     return;
