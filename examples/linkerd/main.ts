@@ -4,14 +4,14 @@
  *
  * `cdk8s synth` here, or `npm run synth` at the repository root (writes dist/linkerd/).
  */
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Mesh, MeshPolicy, RolloutStage, SpireStack, synthWithReports } from '../../src';
+import { ChecklistChart, Mesh, MeshPolicy, RolloutStage, SpireStack, synthWithReports } from '../../src';
 import { productionStackProps } from '../production/main';
 import { PaymentsApp } from '../production/payments';
 import { paymentsPolicy } from '../production/policy';
 
-export class LinkerdChart extends Chart {
+export class LinkerdChart extends ChecklistChart {
   public readonly spire: SpireStack;
   public readonly payments: PaymentsApp;
   public readonly policy: MeshPolicy;

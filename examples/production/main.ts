@@ -7,11 +7,11 @@
  *
  * `cdk8s synth` here, or `npm run synth` at the repository root (writes dist/production/).
  */
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PaymentsApp } from './payments';
 import { paymentsPolicy } from './policy';
-import { Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, SpireStackProps, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { ChecklistChart, Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, SpireStackProps, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
 
 /** The production SPIRE stack (shared by the Linkerd and Pulumi examples). */
 export function productionStackProps(): SpireStackProps {
@@ -32,7 +32,7 @@ export function productionStackProps(): SpireStackProps {
   };
 }
 
-export class ProductionChart extends Chart {
+export class ProductionChart extends ChecklistChart {
   public readonly spire: SpireStack;
   public readonly payments: PaymentsApp;
   public readonly policy: MeshPolicy;

@@ -7,11 +7,11 @@
  *
  * `cdk8s synth` here, or `npm run synth` at the repository root (writes dist/quickstart/).
  */
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Checklist, KubeletVerification, ServerDatabase, SpireStack, synthWithReports, TrustDomain } from '../../src';
+import { Checklist, ChecklistChart, KubeletVerification, ServerDatabase, SpireStack, synthWithReports, TrustDomain } from '../../src';
 
-export class QuickstartChart extends Chart {
+export class QuickstartChart extends ChecklistChart {
   public readonly spire: SpireStack;
 
   public constructor(scope: Construct, id: string) {

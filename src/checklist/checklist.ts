@@ -1,5 +1,5 @@
-import { ApiObject, Chart } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import { ApiObject, Chart, ChartProps, DependencyGraph } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import { isReason } from '../reason';
 import { invalidProp } from '../validation';
 import { blockingFindings, Finding, formatFinding, runChecklist } from './engine';
@@ -34,7 +34,8 @@ export interface ChecklistRun {
 }
 
 const acks = new WeakMap<IConstruct, Acknowledgement[]>();
-const renderers = new WeakMap<Chart, () => KubeObject[]>();
+const enabled = new WeakMap<Chart, ChecklistOptions>();
+const checkedCharts = new WeakSet<Chart>();
 const lastRuns = new WeakMap<Chart, ChecklistRun>();
 
 /**
@@ -59,33 +60,40 @@ export class Checklist {
     acks.set(scope, list);
   }
 
-  /** Runs the checklist whenever the chart renders (synth, `Testing.synth`); idempotent. */
+  /**
+   * Runs the checklist whenever the app is synthesized (`app.synth()`, `Testing.synth`),
+   * through cdk8s's documented synth hook: a validation on the chart, which renders the chart's
+   * objects and fails synth on blocking findings. Idempotent. A {@link ChecklistChart} runs it
+   * on the objects its own rendering returns instead (one rendering, no hook).
+   */
   public static enable(chart: Chart, options: ChecklistOptions = {}): void {
-    if (renderers.has(chart)) return;
-    const render = chart.toJson.bind(chart) as () => KubeObject[];
-    renderers.set(chart, render);
-    Object.defineProperty(chart, 'toJson', {
-      configurable: true,
-      writable: true,
-      value: () => {
-        const objects = render();
-        const run = { objects, findings: Checklist.findingsOf(chart, objects) };
-        lastRuns.set(chart, run);
-        const blocking = blockingFindings(run.findings, options.strict ?? false);
-        if (blocking.length > 0) {
-          throw new Error(
-            `Production checklist: ${blocking.length} finding(s) must be fixed or acknowledged (Checklist.acknowledge(construct, ruleId, reason)):\n` +
-              run.findings.map((f) => `  ${formatFinding(f)}`).join('\n'),
-          );
-        }
-        return objects;
-      },
-    });
+    const known = enabled.has(chart);
+    enabled.set(chart, { ...enabled.get(chart), ...options });
+    // (Not `instanceof`: cdk8s answers it for any Chart.)
+    if (known || checkedCharts.has(chart)) return;
+    chart.node.addValidation({ validate: () => Checklist.check(chart, renderChart(chart)) });
+  }
+
+  /**
+   * Runs the checklist over the objects rendered from the chart: records the run
+   * ({@link Checklist.lastRun}) and returns the message that fails synth, if any finding blocks.
+   *
+   * @internal
+   */
+  public static check(chart: Chart, objects: KubeObject[]): string[] {
+    const run = { objects, findings: Checklist.findingsOf(chart, objects) };
+    lastRuns.set(chart, run);
+    const blocking = blockingFindings(run.findings, enabled.get(chart)?.strict ?? false);
+    if (blocking.length === 0) return [];
+    return [
+      `Production checklist: ${blocking.length} finding(s) must be fixed or acknowledged (Checklist.acknowledge(construct, ruleId, reason)):\n` +
+        run.findings.map((f) => `  ${formatFinding(f)}`).join('\n'),
+    ];
   }
 
   /** True when the checklist runs for the chart. */
   public static isEnabled(chart: Chart): boolean {
-    return renderers.has(chart);
+    return enabled.has(chart);
   }
 
   /**
@@ -98,8 +106,7 @@ export class Checklist {
 
   /** Renders the chart and runs the checklist on it, with its acknowledgements (never throws on findings). */
   public static evaluate(chart: Chart): Finding[] {
-    const render = renderers.get(chart) ?? (chart.toJson.bind(chart) as () => KubeObject[]);
-    return Checklist.findingsOf(chart, render());
+    return Checklist.findingsOf(chart, renderChart(chart));
   }
 
   /** Runs the checklist on objects already rendered from the chart, with its acknowledgements. */
@@ -122,4 +129,45 @@ export class Checklist {
       },
     });
   }
+}
+
+/** Properties of {@link ChecklistChart}. */
+export interface ChecklistChartProps extends ChartProps {
+  /**
+   * Fail synth on unacknowledged WARN findings too.
+   * @default false
+   */
+  readonly strict?: boolean;
+}
+
+/**
+ * A Chart whose rendering is checked: `toJson()` renders the objects once and runs the
+ * production checklist over exactly those objects, failing synth on blocking findings. Use it as
+ * the base of your chart (the examples do); on any other chart, {@link Checklist.enable} (and
+ * `SpireStack`'s `checklist`, on by default) runs the checklist through a validation instead.
+ */
+export class ChecklistChart extends Chart {
+  public constructor(scope: Construct, id: string, props: ChecklistChartProps = {}) {
+    super(scope, id, props);
+    checkedCharts.add(this);
+    Checklist.enable(this, { strict: props.strict });
+  }
+
+  /** Renders the chart and checks what it rendered: the checklist as an explicit synth step. */
+  public toJson(): any[] {
+    const objects = super.toJson() as KubeObject[];
+    const problems = Checklist.check(this, objects);
+    if (problems.length > 0) {
+      throw new Error(problems[0]);
+    }
+    return objects;
+  }
+}
+
+/** The chart's objects as cdk8s renders them (dependency order, the chart's own objects). */
+function renderChart(chart: Chart): KubeObject[] {
+  return new DependencyGraph(chart.node)
+    .topology()
+    .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart)
+    .map((o) => o.toJson() as KubeObject);
 }

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { invalidProp, requireAbsolutePath, requireNonNegativeInt, requirePort, requireString } from '../validation';
+import { AgentKeyManager } from './agent-key-manager';
 import { KeyType, LogFormat, LogLevel } from './common';
 import { HealthChecks } from './health-checks';
 import { ConfigValue, plainConfig, renderConfig } from './json';
@@ -8,7 +9,7 @@ import { AgentNodeAttestor } from './node-attestor';
 import { renderPlugins } from './plugin';
 import { Telemetry } from './telemetry';
 import { TrustBundleSource } from './trust-bundle-source';
-import { AgentKeyManager, WorkloadAttestor } from './workload-attestor';
+import { WorkloadAttestor } from './workload-attestor';
 import { compareDurations, renderGoDuration } from '../spiffe/duration';
 import { SpiffeId } from '../spiffe/spiffe-id';
 import { TrustDomain } from '../spiffe/trust-domain';

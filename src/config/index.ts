@@ -8,6 +8,7 @@ export { CertManagerUpstreamAuthorityOptions } from './upstream-authority-cert-m
 export { DiskUpstreamAuthorityOptions } from './upstream-authority-disk';
 export * from './node-attestor';
 export * from './workload-attestor';
+export * from './agent-key-manager';
 export * from './bundle-publisher';
 export * from './health-checks';
 export * from './telemetry';

@@ -296,7 +296,6 @@ export class WorkloadIdentity extends Construct {
       WorkloadApi.mount(workload, {
         containers: this.containerName ? workload.containers.filter((c) => c.name === this.containerName) : undefined,
       });
-      boundWorkloads.set(workload, this);
       this.boundWorkloads.push(workload);
     } catch (e) {
       throw withConstructPath(e, this);
@@ -336,13 +335,6 @@ export class WorkloadIdentity extends Construct {
  * deployed otherwise must carry it to be registered.
  */
 export const SERVICE_ACCOUNT_LABEL = 'spire-constructs.io/service-account';
-
-const boundWorkloads = new WeakMap<Construct, WorkloadIdentity>();
-
-/** The identity a workload was bound to, if any. @internal */
-export function identityOfWorkload(workload: Construct): WorkloadIdentity | undefined {
-  return boundWorkloads.get(workload);
-}
 
 function checkName(value: string, prop: string): string {
   if (value === ANY && (prop === 'namespace' || prop === 'serviceAccount')) {

@@ -8,7 +8,6 @@ import { addServerMonitoring, ServerMonitoringOptions } from './server-monitorin
 import { addServerNetworkPolicy, ServerNetworkPolicyOptions } from './server-network-policy';
 import { addServerRbac } from './server-rbac';
 import { addServerWorkload, AntiAffinity } from './server-workload';
-import type { SpireAgent } from '../agent/spire-agent';
 import { BundleFormat, BundlePublisher } from '../config/bundle-publisher';
 import { KeyType, LogLevel } from '../config/common';
 import { ControllerManagerConfig } from '../config/controller-manager-config';
@@ -26,6 +25,14 @@ import { ContainerResources } from '../k8s/resources';
 import { checkUniqueObjects } from '../k8s/unique-objects';
 import { TrustDomain } from '../spiffe/trust-domain';
 import { checkDnsLabel, checkStorageSize, invalidProp, requireWholeNumber, withConstructPath } from '../validation';
+
+/** An agent's service account, as {@link SpireServer.allowAgent} takes it (a `SpireAgent` is one). */
+export interface AgentServiceAccount {
+  /** The agent's namespace. */
+  readonly namespace: string;
+  /** The agent's ServiceAccount (and DaemonSet) name. */
+  readonly name: string;
+}
 
 /** Properties of {@link SpireServer}. */
 export interface SpireServerProps {
@@ -392,7 +399,7 @@ export class SpireServer extends Construct {
    * Lets an agent attest with k8s_psat: the one explicit wiring between an agent and its server
    * when the agent's service account is not the server's `agentServiceAccount`.
    */
-  public allowAgent(agent: SpireAgent): void {
+  public allowAgent(agent: AgentServiceAccount): void {
     this.allowAgentServiceAccount(agent.namespace, agent.name);
   }
 

@@ -1,5 +1,5 @@
-import { App, Chart, Testing } from 'cdk8s';
-import { ANY, Checklist, expectChecklist, PostgresDatabase, ServerDatabase, SpiffeIdScheme, SpireStack, TrustDomain, WorkloadIdentity } from '../../src';
+import { ApiObject, App, Chart, Lazy, Testing } from 'cdk8s';
+import { ANY, Checklist, ChecklistChart, expectChecklist, PostgresDatabase, ServerDatabase, SpiffeIdScheme, SpireStack, TrustDomain, WorkloadIdentity } from '../../src';
 
 function devStack(app: App = Testing.app()) {
   const chart = new Chart(app, 'dev');
@@ -80,5 +80,35 @@ describe('expectChecklist', () => {
     expect(() => expectChecklist(chart).toPass()).not.toThrow();
     const { chart: dev } = devStack();
     expect(() => expectChecklist(dev).toPass()).toThrow(/Production checklist failed for chart 'dev':\n {2}SPIRE-SRV1 ERROR/);
+  });
+});
+
+describe('The checklist as an explicit synth step', () => {
+  const dev = { trustDomain: TrustDomain.of('dev.example.com'), clusterName: 'dev', database: ServerDatabase.sqlite(), server: { replicas: 1 } };
+
+  test('ChecklistChart: its rendering runs the checklist over exactly what it rendered, once', () => {
+    const app = Testing.app();
+    const chart = new ChecklistChart(app, 'prod');
+    new SpireStack(chart, 'spire', { trustDomain: TrustDomain.of('p.example.com'), clusterName: 'p', database: PostgresDatabase.cloudNativePg() });
+    let renders = 0;
+    new ApiObject(chart, 'probe', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe', namespace: 'default' }, data: { n: Lazy.any({ produce: () => String(++renders) }) } });
+    app.synth();
+    expect(renders).toBe(1);
+    expect(Checklist.lastRun(chart)?.objects.find((o) => o.metadata?.name === 'probe')?.data).toEqual({ n: '1' });
+    expect(Object.prototype.hasOwnProperty.call(chart, 'toJson')).toBe(false);
+  });
+
+  test('ChecklistChart: blocking findings fail its rendering', () => {
+    const chart = new ChecklistChart(Testing.app(), 'dev');
+    new SpireStack(chart, 'spire', { ...dev, checklist: false });
+    expect(() => chart.toJson()).toThrow(/Production checklist: 2 finding\(s\) must be fixed or acknowledged.*SPIRE-SRV1 ERROR/s);
+  });
+
+  test('any other chart: Checklist.enable adds a validation (cdk8s\'s synth hook), the chart\'s toJson is its own', () => {
+    const { app, chart } = devStack();
+    expect(Checklist.isEnabled(chart)).toBe(true);
+    expect(Object.prototype.hasOwnProperty.call(chart, 'toJson')).toBe(false);
+    expect(chart.node.validate()[0]).toMatch(/^Production checklist: 2 finding\(s\)/);
+    expect(() => app.synthYaml()).toThrow(/Validation failed with the following errors:\n {2}\[dev\] Production checklist/);
   });
 });
