@@ -24,7 +24,7 @@ import { applyOrder, exampleNames, exampleObjects, idOf, upstreamCrds } from './
 import { KubeClient, KubeError, KubeObject } from './harness/kube';
 import { OpenBao, startOpenBao } from './harness/openbao';
 import { certInfo, TestCa } from './harness/pki';
-import { Pod, RunningContainer, runContainer } from './harness/pod-runner';
+import { Pod, RunningContainer, runContainer, runInitContainers } from './harness/pod-runner';
 import { cnpgServerNames, Postgres, startPostgres } from './harness/postgres';
 import { Proc, run, sleep, stopAll, tcpOpen, waitFor } from './harness/proc';
 import { Report } from './harness/report';
@@ -455,6 +455,8 @@ test('4. spire-agent from the generated agent.conf attests with k8s_psat (TokenR
     expect(nonAddressChanges(changes)).toEqual([]);
     const configVolume = ds.spec.template.spec.volumes.find((v: any) => v.configMap?.name === agentMap.metadata.name).name;
     const serverHost: string = agentConf.agent.server_address;
+    // The kubelet runs the init containers first: the socket directory to the agent's uid, `socket` linked.
+    const inits = await runInitContainers({ kube, runDir, pod, podIp: AGENT_IP, hosts: {}, entrypoints: () => [] });
     const run0 = await runContainer({
       kube,
       runDir,
@@ -471,9 +473,17 @@ test('4. spire-agent from the generated agent.conf attests with k8s_psat (TokenR
     const sockMount = ds.spec.template.spec.containers[0].volumeMounts.find((m: any) => agentConf.agent.socket_path.startsWith(m.mountPath));
     const socket = path.join(run0.volumes[sockMount.name], path.relative(sockMount.mountPath, agentConf.agent.socket_path));
     agent = { pod, run: run0, id, socket };
+    // The agent runs as a non-root uid in the directory its init container handed it, and Istio's
+    // name for the socket (`socket`) reaches the same socket.
+    const agentUid: number = ds.spec.template.spec.containers[0].securityContext.runAsUser;
+    expect(agentUid).not.toBe(0);
+    expect(fs.statSync(socket).uid).toBe(agentUid);
+    const alternate = path.join(path.dirname(socket), 'socket');
+    expect(fs.realpathSync(alternate)).toBe(fs.realpathSync(socket));
     const tokenVolume = ds.spec.template.spec.volumes.find((v: any) => v.projected?.sources?.some((s: any) => s.serviceAccountToken));
     const audience = tokenVolume.projected.sources.find((s: any) => s.serviceAccountToken).serviceAccountToken.audience;
     report.fact(`agent.conf as run differs from the generated one in bind addresses (${changes.map(describeChange).join(', ')}) and the workload attestor (\`unix\` for \`k8s\`: substitution, no kubelet).`);
+    report.fact(`The kubelet stand-in ran the init container${inits.length === 1 ? '' : 's'} ${inits.map((n) => `\`${n}\``).join(', ')} to completion first (as root with CHOWN only); the agent then ran as uid ${agentUid} and created its socket in the directory handed to it; \`socket\` (the name Istio's sidecars look for) leads to the same socket.`);
     report.fact(`The agent on ${pod.spec.nodeName} attested with k8s_psat: token from the TokenRequest API for \`${ds.metadata.namespace}:${pod.spec.serviceAccountName}\`, audience \`${audience}\`, bound to pod ${pod.metadata.name}; the server validated it by TokenReview and read the pod and node; agent ID \`${id.replace(String(nodeUid), '<node uid>')}\`. It booted from the bundle the publisher wrote into the API server.`);
 
     const declared: any = production.find((o: any) => o.kind === 'ClusterSPIFFEID');
@@ -489,6 +499,9 @@ test('4. spire-agent from the generated agent.conf attests with k8s_psat (TokenR
     // SPIRE backdates notBefore by 10 s.
     expect(lifetime).toBeGreaterThanOrEqual(ttl);
     expect(lifetime).toBeLessThanOrEqual(ttl + 15);
+    const viaAlternate = fetchX509(alternate, WORKLOAD_UID);
+    expect(viaAlternate.ok).toBe(true);
+    expect(certInfo(viaAlternate.svid).uris).toEqual([declared.spec.spiffeIDTemplate]);
     const other = fetchX509(socket, OTHER_UID);
     expect(other.ok).toBe(false);
     report.fact(`With the declared ID and TTL registered for uid ${WORKLOAD_UID} (\`unix:uid\` in place of the \`k8s:ns\`/\`k8s:sa\` selectors), the Workload API returned an X509-SVID with URI SAN \`${info.uris[0]}\` and a lifetime of ${lifetime} s (declared ${declared.spec.ttl} plus SPIRE's 10 s backdating).`);

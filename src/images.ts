@@ -13,6 +13,8 @@ export const Images = {
   CSI_DRIVER: 'ghcr.io/spiffe/spiffe-csi-driver:0.2.7',
   /** CSI node-driver-registrar. */
   CSI_NODE_DRIVER_REGISTRAR: 'registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.15.0',
+  /** The agent's init container (prepares the socket directory). */
+  BUSYBOX: 'docker.io/library/busybox:1.37.0',
   /** PostgreSQL operand image for CloudNativePG. */
   POSTGRES: 'ghcr.io/cloudnative-pg/postgresql:17.6',
 } as const;

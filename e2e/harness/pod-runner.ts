@@ -9,7 +9,9 @@
  *   PersistentVolumeClaims and hostPaths as per-pod/per-node folders;
  * - env from `value`, `secretKeyRef`, `configMapKeyRef` and `fieldRef`;
  * - the root filesystem read-only when `readOnlyRootFilesystem`, and the process under
- *   `runAsUser`/`runAsGroup` with the pod's `fsGroup`;
+ *   `runAsUser`/`runAsGroup` with the pod's `fsGroup`; a root container that drops ALL
+ *   capabilities keeps only the ones it adds (bounding set);
+ * - init containers run to completion, in order, before the container (`runInitContainers`);
  * - /etc/hosts resolves the Services the container names (stand-in for cluster DNS) to the
  *   loopback addresses of the processes that serve them;
  * - the pod's own address is a loopback address: the caller rewrites bind addresses `0.0.0.0` to
@@ -45,6 +47,8 @@ export interface RunContainerOptions {
   /** Host folder of hostPath volumes (per node). */
   readonly hostPathRoot?: string;
   readonly name?: string;
+  /** Run one of the pod's init containers instead of a container. */
+  readonly init?: boolean;
 }
 
 export interface RunningContainer {
@@ -70,7 +74,7 @@ export async function runContainer(o: RunContainerOptions): Promise<RunningConta
   const { kube, pod } = o;
   const ns: string = pod.metadata.namespace;
   const podName: string = pod.metadata.name;
-  const c = pod.spec.containers.find((x: any) => x.name === o.container);
+  const c = (o.init ? pod.spec.initContainers ?? [] : pod.spec.containers).find((x: any) => x.name === o.container);
   if (!c) throw new Error(`pod ${ns}/${podName} has no container ${o.container}`);
   const base = path.join(o.runDir, 'pods', `${ns}_${podName}`);
   const podSc = pod.spec.securityContext ?? {};
@@ -181,10 +185,31 @@ export async function runContainer(o: RunContainerOptions): Promise<RunningConta
   if (sc.readOnlyRootFilesystem) lines.push('mount -o remount,bind,ro /');
   const cmd = [...o.entrypoint, ...(c.command ?? []), ...(c.args ?? [])];
   const groups = fsGroup !== undefined ? `--groups=${fsGroup}` : '--clear-groups';
-  lines.push(`exec setpriv --reuid=${uid} --regid=${gid} ${groups} -- ${cmd.map(shq).join(' ')}`);
+  // Capabilities: a root process that drops ALL keeps only what it adds (a non-root one has none).
+  const dropsAll = (sc.capabilities?.drop ?? []).includes('ALL');
+  const caps = uid === 0 && dropsAll
+    ? `--bounding-set=-all${(sc.capabilities?.add ?? []).map((x: string) => `,+${x.toLowerCase()}`).join('')} --inh-caps=-all `
+    : '';
+  lines.push(`exec setpriv --reuid=${uid} --regid=${gid} ${groups} ${caps}-- ${cmd.map(shq).join(' ')}`);
   const script = path.join(base, `${o.container}.sandbox.sh`);
   fs.writeFileSync(script, lines.join('\n') + '\n');
   fs.mkdirSync(path.join(o.runDir, 'logs'), { recursive: true });
   const proc = start(path.join(o.runDir, 'logs'), o.name ?? `${podName}-${o.container}`, 'unshare', ['-m', '--propagation', 'private', 'sh', script], { env });
   return { proc, volumes };
+}
+
+/**
+ * Runs the pod's init containers in order, each to completion (exit 0), as the kubelet does
+ * before it starts the containers. `entrypoints` maps an image to its entrypoint here (the image
+ * cannot be run: `sh` from busybox is the host's).
+ */
+export async function runInitContainers(o: Omit<RunContainerOptions, 'container' | 'entrypoint' | 'init'> & { readonly entrypoints: (image: string) => readonly string[] }): Promise<string[]> {
+  const ran: string[] = [];
+  for (const ic of o.pod.spec.initContainers ?? []) {
+    const r = await runContainer({ ...o, container: ic.name, entrypoint: o.entrypoints(ic.image), init: true, name: `${o.pod.metadata.name}-init-${ic.name}` });
+    const code = await r.proc.wait(60_000);
+    if (code !== 0) throw new Error(`init container ${ic.name} of ${o.pod.metadata.namespace}/${o.pod.metadata.name} exited ${code}:\n${r.proc.tail()}`);
+    ran.push(ic.name);
+  }
+  return ran;
 }

@@ -36,6 +36,17 @@ export class Proc {
     return this.exitCode === undefined;
   }
 
+  /** The exit code, once the process has exited. */
+  public get code(): number | null | undefined {
+    return this.exitCode;
+  }
+
+  /** Waits for the process to exit (an init container runs to completion). */
+  public async wait(timeoutMs: number): Promise<number | null | undefined> {
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, timeoutMs))]);
+    return this.exitCode;
+  }
+
   /** Last lines of the log, for failure messages. */
   public tail(lines = 30): string {
     return tailOf(this.logFile, lines);

@@ -42,7 +42,8 @@ export class ProductionChart extends ChecklistChart {
     this.spire = new SpireStack(this, 'spire', productionStackProps());
     this.payments = new PaymentsApp(this, 'payments', this.spire.server);
     // Istio with SPIRE as CA, deny-by-default enforced.
-    this.policy = paymentsPolicy(this, 'payments-policy', this.payments, Mesh.istio(), RolloutStage.ENFORCE);
+    // The payments namespace is Pod Security `restricted`: sidecars without istio-init need istio-cni.
+    this.policy = paymentsPolicy(this, 'payments-policy', this.payments, Mesh.istio({ cni: true }), RolloutStage.ENFORCE);
   }
 }
 

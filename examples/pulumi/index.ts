@@ -18,7 +18,7 @@ const payment = identity('payment-service');
 const subscription = identity('subscription-service');
 
 new MeshPolicy('payments-policy', {
-  mesh: Mesh.istio(),
+  mesh: Mesh.istio({ cni: true }),
   stage: RolloutStage.ENFORCE,
   allows: [
     { caller: order, callee: payment, methods: ['POST'], paths: ['/api/payments/charge'], ports: [8443] },

@@ -13,7 +13,7 @@ import { Images } from '../images';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { ContainerResources, renderResources } from '../k8s/resources';
-import { rootWithoutCapabilities } from '../k8s/security';
+import { restrictedContainerSecurityContext, rootWithoutCapabilities, SPIRE_UID } from '../k8s/security';
 import { checkUniqueObjects } from '../k8s/unique-objects';
 import { SpireServer } from '../server/spire-server';
 import { invalidProp, withConstructPath } from '../validation';
@@ -103,6 +103,18 @@ export interface SpireAgentProps {
    */
   readonly socketDir?: string;
   /**
+   * Other names for the Workload API socket in `socketDir` (symbolic links made by the init
+   * container). Istio's sidecars use SPIRE only when they find `socket` in their
+   * `/run/secrets/workload-spiffe-uds` mount; the official chart links `socket` too.
+   * @default ['socket']
+   */
+  readonly socketAlternateNames?: string[];
+  /**
+   * Image of the init container that prepares the socket directory (`sh`, `chown`, `ln`).
+   * @default Images.BUSYBOX (pinned)
+   */
+  readonly socketDirImage?: string;
+  /**
    * The agent's PrometheusRule (prometheus-operator).
    * @default - rendered, without extra labels
    */
@@ -145,6 +157,8 @@ export class SpireAgent extends Construct {
   public readonly socketDir: string;
   /** The socket file name in `socketDir`. */
   public readonly socketName: string;
+  /** Other names of the socket in `socketDir` (symbolic links): `socket` is where Istio looks. */
+  public readonly socketAlternateNames: string[];
   /** The rendered configuration. */
   public readonly config: AgentConfig;
   /** The DaemonSet. */
@@ -168,10 +182,16 @@ export class SpireAgent extends Construct {
       }
       this.name = props.name ?? 'spire-agent';
       this.socketDir = props.socketDir ?? '/run/spire/agent-sockets';
-      if (!this.socketDir.startsWith('/') || this.socketDir.endsWith('/')) {
-        throw invalidProp('socketDir', this.socketDir, 'Use an absolute host directory without a trailing "/".');
+      if (!/^(\/[A-Za-z0-9._-]+)+$/.test(this.socketDir) || this.socketDir.split('/').some((seg) => seg === '.' || seg === '..')) {
+        throw invalidProp('socketDir', this.socketDir, 'Use an absolute host directory without a trailing "/" (letters, digits, ".", "_", "-" in each segment).');
       }
       this.socketName = 'spire-agent.sock';
+      this.socketAlternateNames = [...new Set(props.socketAlternateNames ?? ['socket'])];
+      for (const n of this.socketAlternateNames) {
+        if (typeof n !== 'string' || !/^[A-Za-z0-9._-]+$/.test(n) || n === '.' || n === '..' || n === this.socketName) {
+          throw invalidProp('socketAlternateNames', n, `Use plain file names other than "${this.socketName}" (letters, digits, ".", "_", "-"), e.g. "socket" for Istio's sidecars.`);
+        }
+      }
       // The agent never changes the server: the server lets it attest (its `agentServiceAccount`,
       // or an explicit `server.allowAgent(agent)`), checked when the app is synthesized.
       this.node.addValidation({
@@ -228,7 +248,26 @@ export class SpireAgent extends Construct {
               priorityClassName: props.priorityClassName ?? 'system-node-critical',
               tolerations,
               nodeSelector: props.nodeSelector,
-              securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+              // The agent runs as uid 1000; fsGroup gives it its emptyDirs and the projected token.
+              securityContext: { fsGroup: SPIRE_UID, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } },
+              initContainers: [
+                {
+                  name: 'prepare-socket-dir',
+                  image: props.socketDirImage ?? Images.BUSYBOX,
+                  imagePullPolicy: 'IfNotPresent',
+                  // Hands the root-owned host socket directory to the agent's uid and links the
+                  // alternate socket names (Istio's sidecars look for `socket`) to the socket.
+                  command: ['sh', '-c', prepareSocketDir(this.socketDir, this.socketName, this.socketAlternateNames)],
+                  resources: renderResources(undefined, { cpuRequest: '10m', memoryRequest: '16Mi', cpuLimit: '100m', memoryLimit: '32Mi' }),
+                  securityContext: {
+                    // PRIVILEGE: uid 0 with CHOWN only (every other capability dropped), for one
+                    // chown of the host socket directory; it exits before the agent starts.
+                    ...rootWithoutCapabilities(),
+                    capabilities: { drop: ['ALL'], add: ['CHOWN'] },
+                  },
+                  volumeMounts: [{ name: 'spire-agent-socket-dir', mountPath: this.socketDir }],
+                },
+              ],
               containers: [
                 {
                   name: 'spire-agent',
@@ -243,11 +282,7 @@ export class SpireAgent extends Construct {
                   livenessProbe: { httpGet: { path: '/live', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 15, periodSeconds: 60, timeoutSeconds: 3 },
                   readinessProbe: { httpGet: { path: '/ready', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 10, periodSeconds: 30 },
                   resources: renderResources(props.resources, { cpuRequest: '50m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '256Mi' }),
-                  securityContext: {
-                    // PRIVILEGE: uid 0 (with no capabilities) owns the root-owned host socket directory,
-                    // where the Workload API socket is created. Nothing else runs as root.
-                    ...rootWithoutCapabilities(),
-                  },
+                  securityContext: restrictedContainerSecurityContext(),
                   volumeMounts: [
                     { name: 'spire-config', mountPath: CONFIG_DIR, readOnly: true },
                     { name: 'spire-bundle', mountPath: BUNDLE_DIR, readOnly: true },
@@ -333,4 +368,9 @@ export class SpireAgent extends Construct {
   public get socketPath(): string {
     return `${this.socketDir}/${this.socketName}`;
   }
+}
+
+/** The init container's script: the socket directory to the agent's uid, alternate names linked. */
+function prepareSocketDir(dir: string, socketName: string, alternateNames: string[]): string {
+  return [`chown ${SPIRE_UID}:${SPIRE_UID} ${dir}`, ...alternateNames.map((n) => `ln -sfn ${socketName} ${dir}/${n}`)].join(' && ');
 }

@@ -21,6 +21,7 @@ export interface Workload {
   readonly name: string;
   readonly namespace: string;
   readonly podLabels: Record<string, string>;
+  readonly podAnnotations: Record<string, string>;
   readonly podSpec: Json;
 }
 
@@ -30,7 +31,14 @@ export function workloads(objects: ReadonlyArray<KubeObject>): Workload[] {
   for (const o of objects) {
     const template = WORKLOADS[o.kind]?.(o);
     if (template?.spec) {
-      out.push({ object: o, name: objectName(o), namespace: o.metadata?.namespace ?? 'default', podLabels: template.metadata?.labels ?? {}, podSpec: template.spec });
+      out.push({
+        object: o,
+        name: objectName(o),
+        namespace: o.metadata?.namespace ?? 'default',
+        podLabels: template.metadata?.labels ?? {},
+        podAnnotations: template.metadata?.annotations ?? {},
+        podSpec: template.spec,
+      });
     }
   }
   return out;
@@ -129,4 +137,16 @@ export function selects(selector: Json, labels: Record<string, string>): boolean
   const ml = selector.matchLabels ?? {};
   if ((selector.matchExpressions ?? []).length > 0) return false;
   return Object.entries(ml).every(([k, v]) => labels[k] === v);
+}
+
+/** Istio AuthorizationPolicies (security.istio.io) that are enforced (not dry-run). */
+export function enforcedIstioPolicies(objects: ReadonlyArray<KubeObject>): Json[] {
+  return (objects as Json[]).filter(
+    (o) => o.kind === 'AuthorizationPolicy' && o.apiVersion?.startsWith('security.istio.io') && o.metadata?.annotations?.['istio.io/dry-run'] !== 'true',
+  );
+}
+
+/** The principals (`<td>/ns/<ns>/sa/<sa>`) an Istio AuthorizationPolicy names, per source. */
+export function istioPrincipalLists(policy: Json): string[][] {
+  return (policy.spec?.rules ?? []).flatMap((r: Json) => (r.from ?? []).map((f: Json) => [...(f.source?.principals ?? [])]));
 }

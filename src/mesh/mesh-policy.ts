@@ -220,6 +220,15 @@ export class MeshPolicy extends Construct {
     }
   }
 
+  /**
+   * Files the mesh's control plane must be installed with (file name → content), e.g. for Istio
+   * the istiod Helm values and IstioOperator overlay that make SPIRE the sidecars' CA.
+   * `synthWithReports` writes them beside the manifests.
+   */
+  public get artifacts(): Record<string, string> {
+    return this.renderer.artifacts?.() ?? {};
+  }
+
   /** The declared allows of one callee. */
   public allowsTo(callee: WorkloadIdentity): AllowRule[] {
     return this.rulesByCallee.get(callee) ?? [];

@@ -50,6 +50,8 @@ export interface MeshRenderer {
   callee(callee: CalleeView, stage: RolloutStage, healthPaths: string[], ports: number[]): Manifest[];
   /** The objects of one allow (`index`: its position among the callee's allows). */
   allow(callee: CalleeView, rule: AllowRule, index: number, stage: RolloutStage, healthPaths: string[]): Manifest[];
+  /** Files the mesh's control plane must be installed with (file name → content), at synth. */
+  artifacts?(): Record<string, string>;
 }
 
 /**

@@ -6,6 +6,8 @@ import { buildIdentityReport, renderIdentityMarkdown } from './identity-report';
 import { Checklist } from '../checklist/checklist';
 import { Finding } from '../checklist/engine';
 import { KubeObject } from '../checklist/rule';
+import { MeshPolicy } from '../mesh/mesh-policy';
+import { ValidationError } from '../validation';
 
 /** The reports of an app (what {@link synthWithReports} writes). */
 export interface AppReports {
@@ -17,6 +19,8 @@ export interface AppReports {
   readonly checklistMarkdown: string;
   /** `checklist.json`. */
   readonly checklistJson: string;
+  /** Files the meshes' control planes must be installed with (file name → content), e.g. `istiod-values.yaml`. */
+  readonly artifacts: Record<string, string>;
 }
 
 /**
@@ -33,12 +37,28 @@ export function appReports(app: App): AppReports {
     identitiesJson: JSON.stringify(identities, undefined, 2) + '\n',
     checklistMarkdown: renderChecklistMarkdown(findings),
     checklistJson: JSON.stringify(findings, undefined, 2) + '\n',
+    artifacts: meshArtifacts(app),
   };
+}
+
+/** The mesh artifacts of every MeshPolicy of the app; two policies must agree on a file they share. */
+function meshArtifacts(app: App): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const policy of app.node.findAll().filter((c): c is MeshPolicy => c instanceof MeshPolicy)) {
+    for (const [name, content] of Object.entries(policy.artifacts)) {
+      if (files[name] !== undefined && files[name] !== content) {
+        throw new ValidationError(`Two MeshPolicies need different '${name}' (one per mesh installation): '${policy.node.path}' and an earlier one; give them one trust domain and the same mesh options.`);
+      }
+      files[name] = content;
+    }
+  }
+  return Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /**
  * `app.synth()` (the checklist fails it on unacknowledged ERROR findings), then writes
- * `identities.md`, `identities.json`, `checklist.md` and `checklist.json` beside the manifests.
+ * `identities.md`, `identities.json`, `checklist.md` and `checklist.json` beside the manifests,
+ * and the meshes' installation artifacts (for Istio `istiod-values.yaml`, `istio-operator.yaml`).
  */
 export function synthWithReports(app: App): AppReports {
   app.synth();
@@ -47,5 +67,8 @@ export function synthWithReports(app: App): AppReports {
   fs.writeFileSync(path.join(app.outdir, 'identities.json'), reports.identitiesJson);
   fs.writeFileSync(path.join(app.outdir, 'checklist.md'), reports.checklistMarkdown);
   fs.writeFileSync(path.join(app.outdir, 'checklist.json'), reports.checklistJson);
+  for (const [name, content] of Object.entries(reports.artifacts)) {
+    fs.writeFileSync(path.join(app.outdir, name), content);
+  }
   return reports;
 }

@@ -183,3 +183,33 @@ describe('SpireAgent and its server: one explicit wiring', () => {
     expect(render({ monitoring: { prometheusRule: false } }).objects.filter((o) => o.kind === 'PrometheusRule' && o.metadata?.namespace === 'spire-system')).toEqual([]);
   });
 });
+
+describe('SpireAgent socket directory: uid 1000, alternate names for Istio', () => {
+  const { objects } = render();
+  const pod = one(objects, 'DaemonSet', 'spire-agent').spec.template.spec;
+
+  test('the agent runs as uid 1000 without capabilities; a root init container with CHOWN alone prepares the directory', () => {
+    expect(container(one(objects, 'DaemonSet', 'spire-agent'), 'spire-agent').securityContext).toMatchObject({
+      runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+    });
+    expect(pod.securityContext).toMatchObject({ fsGroup: 1000 });
+    const init = pod.initContainers[0];
+    expect(init.name).toBe('prepare-socket-dir');
+    expect(init.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: ['CHOWN'] } });
+    expect(init.command).toEqual(['sh', '-c', 'chown 1000:1000 /run/spire/agent-sockets && ln -sfn spire-agent.sock /run/spire/agent-sockets/socket']);
+    expect(init.volumeMounts).toEqual([{ name: 'spire-agent-socket-dir', mountPath: '/run/spire/agent-sockets' }]);
+    expect(init.image).toMatch(/^docker\.io\/library\/busybox:\d+\.\d+\.\d+$/);
+  });
+
+  test('socketAlternateNames: more names, none, or a refusal of what is no plain file name', () => {
+    const two = render({ socketAlternateNames: ['socket', 'api.sock'] }).objects;
+    expect(one(two, 'DaemonSet', 'spire-agent').spec.template.spec.initContainers[0].command[2]).toBe(
+      'chown 1000:1000 /run/spire/agent-sockets && ln -sfn spire-agent.sock /run/spire/agent-sockets/socket && ln -sfn spire-agent.sock /run/spire/agent-sockets/api.sock',
+    );
+    expect(one(render({ socketAlternateNames: [] }).objects, 'DaemonSet', 'spire-agent').spec.template.spec.initContainers[0].command[2]).toBe('chown 1000:1000 /run/spire/agent-sockets');
+    for (const bad of ['../x', 'a/b', 'spire-agent.sock', 'x; rm -rf /']) {
+      expect(() => render({ socketAlternateNames: [bad] })).toThrow(`Invalid 'socketAlternateNames': received ${JSON.stringify(bad)}.`);
+    }
+    expect(() => render({ socketDir: '/run/spire/$(reboot)' })).toThrow(/Invalid 'socketDir': received "\/run\/spire\/\$\(reboot\)"/);
+  });
+});

@@ -1,5 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
 import * as plus from 'cdk8s-plus-28';
+import * as YAML from 'yaml';
 import { PaymentsApp, PAYMENTS_SERVICES, PaymentsService } from '../../examples/production/payments';
 import { paymentsPolicy } from '../../examples/production/policy';
 import {
@@ -71,7 +72,7 @@ function podLabelsOf(objects: KubeObject[], service: string): Record<string, str
 }
 
 describe('Istio at ENFORCE: every (caller, callee, method, path) decision equals the declared intent', () => {
-  const { objects } = scenario(Mesh.istio(), RolloutStage.ENFORCE);
+  const { objects } = scenario(Mesh.istio({ cni: true }), RolloutStage.ENFORCE);
   const cases = allCases();
 
   test.each(cases.map((c) => [c.caller.label, c.callee, c.method, c.path, c] as const))('%s → %s %s %s', (_l, callee, method, path, c) => {
@@ -125,7 +126,7 @@ describe('Istio stages', () => {
     istioDecision(objects, { namespace: 'payments', podLabels: podLabelsOf(objects, 'payment-service'), port: 8443, method: 'POST', path, principal });
 
   test('OBSERVE: nothing enforced (policies dry-run, no PeerAuthentication), everything still flows', () => {
-    const { objects } = scenario(Mesh.istio(), RolloutStage.OBSERVE);
+    const { objects } = scenario(Mesh.istio({ cni: true }), RolloutStage.OBSERVE);
     expect(all(objects, 'PeerAuthentication')).toHaveLength(0);
     expect(all(objects, 'AuthorizationPolicy').every((p) => p.metadata.annotations['istio.io/dry-run'] === 'true')).toBe(true);
     expect(all(objects, 'NetworkPolicy').filter((n) => n.metadata.namespace === 'payments')).toHaveLength(0);
@@ -133,13 +134,13 @@ describe('Istio stages', () => {
   });
 
   test('PERMISSIVE: plaintext clients still served (principal ALLOW rules would refuse them, so authz stays dry-run)', () => {
-    const { objects } = scenario(Mesh.istio(), RolloutStage.PERMISSIVE);
+    const { objects } = scenario(Mesh.istio({ cni: true }), RolloutStage.PERMISSIVE);
     expect(one(objects, 'PeerAuthentication').spec.mtls.mode).toBe('PERMISSIVE');
     expect(decide(objects, undefined, '/api/payments/charge')).toBe('ALLOW');
   });
 
   test('STRICT: mTLS required, authorization not yet enforced', () => {
-    const { objects } = scenario(Mesh.istio(), RolloutStage.STRICT);
+    const { objects } = scenario(Mesh.istio({ cni: true }), RolloutStage.STRICT);
     expect(decide(objects, undefined)).toBe('DENY');
     expect(decide(objects, 'prod.example.com/ns/shop/sa/x')).toBe('ALLOW');
   });
@@ -180,7 +181,7 @@ describe('Linkerd at ENFORCE: every decision equals the declared intent', () => 
 
 describe('Istio trust domain aliases', () => {
   test('declared callers are also allowed under each alias; the evaluator agrees', () => {
-    const { objects } = scenario(Mesh.istio({ trustDomainAliases: ['old.example.com'] }), RolloutStage.ENFORCE);
+    const { objects } = scenario(Mesh.istio({ trustDomainAliases: ['old.example.com'], cni: true }), RolloutStage.ENFORCE);
     const p = one(objects, 'AuthorizationPolicy', 'payment-service-allow-0');
     expect(p.spec.rules[0].from[0].source.principals).toEqual(['prod.example.com/ns/payments/sa/order-service', 'old.example.com/ns/payments/sa/order-service']);
     const decide = (principal: string) =>
@@ -300,5 +301,43 @@ describe('MeshPolicy refuses', () => {
     expect(() => new MeshPolicy(chart, 'x', { mesh: undefined as never, stage: RolloutStage.ENFORCE })).toThrow(/Invalid 'mesh'/);
     expect(() => new MeshPolicy(chart, 'y', { mesh: Mesh.istio(), stage: 'ON' as RolloutStage })).toThrow(/Invalid 'stage': received "ON"/);
     expect(() => new MeshPolicy(chart, 'z', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE, unauthenticatedPaths: ['/api/*'] })).toThrow(/Invalid 'unauthenticatedPaths'/);
+  });
+});
+
+describe('Istio with SPIRE as the sidecars\' CA', () => {
+  const { objects, policy } = scenario(Mesh.istio({ cni: true }), RolloutStage.ENFORCE);
+
+  test('callees and callers are injected with the spire template (label and annotation on the pod template)', () => {
+    for (const s of PAYMENTS_SERVICES) {
+      const meta = (one(objects, 'Deployment', s) as any).spec.template.metadata;
+      expect({ s, label: meta.labels['sidecar.istio.io/inject'], templates: meta.annotations['inject.istio.io/templates'] }).toEqual({ s, label: 'true', templates: 'sidecar,spire' });
+    }
+  });
+
+  test('istiod artifacts: meshConfig.trustDomain is SPIRE\'s, the spire template mounts the CSI socket directory into istio-proxy', () => {
+    const values = YAML.parse(policy.artifacts['istiod-values.yaml']);
+    expect(values.meshConfig).toEqual({ trustDomain: 'prod.example.com' });
+    expect(values.pilot).toEqual({ cni: { enabled: true } });
+    const template = YAML.parse(values.sidecarInjectorWebhook.templates.spire);
+    expect(template.spec.containers).toEqual([{ name: 'istio-proxy', volumeMounts: [{ name: 'workload-socket', mountPath: '/run/secrets/workload-spiffe-uds', readOnly: true }] }]);
+    expect(template.spec.volumes).toEqual([{ name: 'workload-socket', csi: { driver: 'csi.spiffe.io', readOnly: true } }]);
+    const operator = YAML.parse(policy.artifacts['istio-operator.yaml']);
+    expect(operator).toMatchObject({ apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', spec: { meshConfig: values.meshConfig, values: { pilot: values.pilot } } });
+  });
+
+  test('without istio-cni, a Pod Security restricted app namespace fails synth naming the option', () => {
+    expect(() => scenario(Mesh.istio(), RolloutStage.ENFORCE)).toThrow(
+      /Invalid 'cni': received false\. Namespace payments \(restricted\) enforces Pod Security that rejects istio-init \(NET_ADMIN, NET_RAW\).*Mesh\.istio\(\{ cni: true \}\)/,
+    );
+  });
+
+  test('one Istio policy, one trust domain (istiod has one)', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const a = new SpireServer(chart, 'a', { trustDomain: TrustDomain.of('a.example.com'), clusterName: 'a', database: PostgresDatabase.cloudNativePg(), namespace: 'spire-a', agentNamespace: 'agents-a' });
+    const b = new SpireServer(chart, 'b', { trustDomain: TrustDomain.of('b.example.com'), clusterName: 'b', database: PostgresDatabase.cloudNativePg({ name: 'db-b' }), namespace: 'spire-b', agentNamespace: 'agents-b' });
+    const id = (server: SpireServer, sa: string) => new WorkloadIdentity(chart, `${server.node.id}-${sa}`, { server, namespace: 'shop', serviceAccount: sa, podLabels: { app: sa } });
+    const twoDomains = new MeshPolicy(chart, 'p', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE });
+    twoDomains.allow(id(a, 'web'), id(a, 'api'), { ports: [8080] });
+    expect(() => twoDomains.allow(id(b, 'web'), id(b, 'api'), { ports: [8080] })).toThrow(/istiod has one trust domain \(meshConfig\.trustDomain\) and this policy's callees are in "a\.example\.com"/);
   });
 });

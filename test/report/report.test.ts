@@ -89,8 +89,10 @@ describe('synthWithReports and the CLI', () => {
     return { out, err, io: { log: (l: string) => out.push(l), error: (l: string) => err.push(l) } };
   };
 
-  test('writes manifests, identities.md/json and checklist.md/json', () => {
-    expect(fs.readdirSync(outdir).sort()).toEqual(['checklist.json', 'checklist.md', 'identities.json', 'identities.md', 'production.k8s.yaml']);
+  test('writes manifests, identities.md/json, checklist.md/json and the Istio installation artifacts', () => {
+    expect(fs.readdirSync(outdir).sort()).toEqual([
+      'checklist.json', 'checklist.md', 'identities.json', 'identities.md', 'istio-operator.yaml', 'istiod-values.yaml', 'production.k8s.yaml',
+    ]);
     expect(fs.readFileSync(path.join(outdir, 'checklist.md'), 'utf8')).toContain('0 ERROR, 0 WARN, 0 INFO open; 0 acknowledged.');
   });
 

@@ -1,5 +1,6 @@
 import { Rule } from '../rule';
 import { agentEveryNode } from './agent/agent-every-node';
+import { agentIstioSocket } from './agent/agent-istio-socket';
 import { kubeletVerification } from './attestation/kubelet-verification';
 import { psatNodeAttestation } from './attestation/psat-node-attestation';
 import { caTtl } from './ca/ca-ttl';
@@ -11,6 +12,8 @@ import { identityPins } from './identity/identity-pins';
 import { identityTtl } from './identity/identity-ttl';
 import { workloadHasIdentity } from './identity/workload-has-identity';
 import { denyBaseline } from './mesh/deny-baseline';
+import { istioSpireInjection } from './mesh/istio-spire-injection';
+import { istioTrustDomain } from './mesh/istio-trust-domain';
 import { mtlsStrict } from './mesh/mtls-strict';
 import { noWildcardPrincipals } from './mesh/no-wildcard-principals';
 import { alerts } from './operations/alerts';
@@ -41,12 +44,15 @@ export const RULES: ReadonlyArray<Rule> = [
   psatNodeAttestation,
   kubeletVerification,
   agentEveryNode,
+  agentIstioSocket,
   identityPins,
   identityTtl,
   workloadHasIdentity,
   mtlsStrict,
   denyBaseline,
   noWildcardPrincipals,
+  istioSpireInjection,
+  istioTrustDomain,
   alerts,
   noSecretLiterals,
   pinnedImages,
