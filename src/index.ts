@@ -4,6 +4,8 @@ export * from './server';
 export { Images, SPIRE_VERSION } from './images';
 export { ValidationError } from './validation';
 export { ContainerResources } from './k8s/resources';
+export { ApiServerAccess, DnsAccess, KubeletAccess, WIDE_CIDR_REASON_ANNOTATION } from './k8s/network-peers';
+export { AgentNetworkPolicyOptions } from './agent/agent-network-policy';
 export * from './crds/spire-crds';
 export * from './agent/spire-agent';
 export * from './csi/workload-api';

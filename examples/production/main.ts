@@ -11,7 +11,7 @@ import { App, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PaymentsApp } from './payments';
 import { paymentsPolicy } from './policy';
-import { ChecklistChart, Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, SpireStackProps, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { ApiServerAccess, ChecklistChart, Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, SpireStackProps, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
 
 /** The production SPIRE stack (shared by the Linkerd and Pulumi examples). */
 export function productionStackProps(): SpireStackProps {
@@ -28,6 +28,8 @@ export function productionStackProps(): SpireStackProps {
     server: {
       replicas: 3,
       caSubject: { country: ['DE'], organization: ['Example Corp'], commonName: 'prod.example.com SPIRE' },
+      // The API server is no pod: name it by address, Cilium's entity, or say why any address.
+      networkPolicy: { apiServer: ApiServerAccess.anyAddress('managed control plane: its endpoint addresses change on upgrades; ports 443 and 6443 only') },
     },
   };
 }

@@ -9,7 +9,7 @@
  */
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Checklist, ChecklistChart, KubeletVerification, ServerDatabase, SpireStack, synthWithReports, TrustDomain } from '../../src';
+import { ApiServerAccess, Checklist, ChecklistChart, KubeletVerification, ServerDatabase, SpireStack, synthWithReports, TrustDomain } from '../../src';
 
 export class QuickstartChart extends ChecklistChart {
   public readonly spire: SpireStack;
@@ -20,7 +20,7 @@ export class QuickstartChart extends ChecklistChart {
       trustDomain: TrustDomain.of('dev.example.com'),
       clusterName: 'dev',
       database: ServerDatabase.sqlite(),
-      server: { replicas: 1 },
+      server: { replicas: 1, networkPolicy: { apiServer: ApiServerAccess.anyAddress('kind and minikube: the API server is the control-plane node; ports 443 and 6443 only') } },
       agent: { kubeletVerification: KubeletVerification.skip('kind and minikube kubelets serve self-signed certificates') },
     });
     // Every production-checklist finding of this dev stack, acknowledged in writing (see the report).

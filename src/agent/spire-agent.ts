@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { AgentNetworkPolicyOptions, addAgentNetworkPolicy } from './agent-network-policy';
 import { AgentConfig, SdsOptions } from '../config/agent-config';
 import { AgentKeyManager } from '../config/agent-key-manager';
 import { LogLevel } from '../config/common';
@@ -114,6 +115,11 @@ export interface SpireAgentProps {
    * @default Images.BUSYBOX (pinned)
    */
   readonly socketDirImage?: string;
+  /**
+   * The agent's NetworkPolicy.
+   * @default - enabled: egress to the server's pods, DNS and the kubelet; ingress for probes and Prometheus
+   */
+  readonly networkPolicy?: AgentNetworkPolicyOptions;
   /**
    * The agent's PrometheusRule (prometheus-operator).
    * @default - rendered, without extra labels
@@ -333,6 +339,17 @@ export class SpireAgent extends Construct {
           subjects: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
         }),
       );
+      if (props.networkPolicy?.enabled ?? true) {
+        addAgentNetworkPolicy(this, {
+          name: this.name,
+          namespace: this.namespace,
+          labels,
+          selector,
+          healthPort: PORT_HEALTH,
+          metricsPort: PORT_METRICS,
+          server: { namespace: server.namespace, selector: server.podSelectorLabels, port: server.port },
+        }, props.networkPolicy ?? {});
+      }
       if (props.monitoring?.prometheusRule ?? true) {
         new ApiObject(this, 'PrometheusRule', {
           apiVersion: 'monitoring.coreos.com/v1',

@@ -3,7 +3,7 @@ import { ConfigValue } from './json';
 import { mergePodNeeds, NO_POD_NEEDS, PodNeeds, SecretKeyReference } from './secret-mount';
 import { UpstreamAuthority, UpstreamAuthorityBinding, UpstreamAuthorityContext, VaultSetup } from './upstream-authority';
 import { VaultAuth } from './vault-auth';
-import { NetworkDestination } from '../k8s/network-destination';
+import { inClusterNamespaceOf, NetworkDestination } from '../k8s/network-destination';
 import { checkDataKey, checkDnsSubdomain, invalidProp, requireString } from '../validation';
 
 /** Options of {@link UpstreamAuthority.vault}. */
@@ -118,10 +118,4 @@ export class VaultUpstreamAuthority extends UpstreamAuthority {
     }
     return { policyName, policy, authMethod: auth.method, kubernetesRole, commands };
   }
-}
-
-/** The namespace of an in-cluster Service host name (`<svc>.<ns>.svc[.cluster.local]`), if it is one. */
-function inClusterNamespaceOf(hostname: string): string | undefined {
-  const m = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?$/.exec(hostname);
-  return m ? m[2] : undefined;
 }

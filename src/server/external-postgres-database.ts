@@ -3,6 +3,8 @@ import { ServerDatabase, ServerDatabaseBinding } from './server-database';
 import { DB_CA_DIR, DB_CLIENT_DIR } from './server-layout';
 import { DataStore, PG_PASSWORD_ENV, PostgresSslMode } from '../config/data-store';
 import { SecretKeyReference } from '../config/secret-mount';
+import { inClusterNamespaceOf, NetworkDestination } from '../k8s/network-destination';
+import { checkCidrs } from '../k8s/network-peers';
 import { invalidProp } from '../validation';
 
 /** Options of {@link ServerDatabase.externalPostgres}. */
@@ -53,9 +55,22 @@ export interface ExternalPostgresOptions {
   readonly readOnlyReplica?: { readonly host: string; readonly port?: number; readonly passwordSecret?: SecretKeyReference };
   /**
    * CIDR of the database, for the server's NetworkPolicy egress.
-   * @default '0.0.0.0/0' (any address, on the database port only)
+   * @default - a host that is an in-cluster Service (`<svc>.<ns>.svc`) is selected by its namespace
+   *   (and `podLabels`); any other host: '0.0.0.0/0' on the database port, which the checklist
+   *   flags unless `cidrReason` says why
    */
   readonly cidr?: string;
+  /**
+   * Why `cidr` may be wide (e.g. "managed database behind a changing address"): shown in the
+   * NetworkPolicy's annotation and the checklist report.
+   * @default - none
+   */
+  readonly cidrReason?: string;
+  /**
+   * Pod labels of an in-cluster database, to narrow the egress rule to its pods.
+   * @default - every pod of the database's namespace, on its port
+   */
+  readonly podLabels?: Record<string, string>;
 }
 
 
@@ -90,7 +105,13 @@ export class ExternalPostgresDatabase extends ServerDatabase {
       passwordEnv: options.passwordSecret ? PG_PASSWORD_ENV : undefined,
       readOnlyReplica: ro ? { ...common, host: ro.host, port: ro.port, passwordEnv: roEnv } : undefined,
     });
-    const cidr = options.cidr ?? '0.0.0.0/0';
+    if (options.cidr !== undefined) checkCidrs([options.cidr], 'external.cidr');
+    // In the cluster by namespace (CNIs such as Cilium apply CIDR rules only to traffic leaving
+    // the cluster), outside it by CIDR.
+    const namespace = options.cidr === undefined ? inClusterNamespaceOf(options.host) : undefined;
+    const to = (port: number): NetworkDestination => namespace
+      ? { port, namespace, podLabels: options.podLabels }
+      : { port, cidr: options.cidr ?? '0.0.0.0/0', reason: options.cidrReason };
     this.binding = {
       dataStore,
       podNeeds: {
@@ -117,8 +138,8 @@ export class ExternalPostgresDatabase extends ServerDatabase {
         projectedTokens: [],
       },
       egress: [
-        { port: options.port ?? 5432, cidr },
-        ...(ro && (ro.port ?? 5432) !== (options.port ?? 5432) ? [{ port: ro.port ?? 5432, cidr }] : []),
+        to(options.port ?? 5432),
+        ...(ro && (ro.port ?? 5432) !== (options.port ?? 5432) ? [to(ro.port ?? 5432)] : []),
       ],
     };
   }

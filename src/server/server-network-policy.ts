@@ -1,9 +1,12 @@
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SERVER_PORTS } from './server-layout';
 import { ControllerManagerConfig } from '../config/controller-manager-config';
 import { late } from '../k8s/late';
 import { NetworkDestination } from '../k8s/network-destination';
+import { ApiServerAccess, DnsAccess, WIDE_CIDR_REASON_ANNOTATION } from '../k8s/network-peers';
+import { invalidProp } from '../validation';
 
 /** Options of the server's NetworkPolicy. */
 export interface ServerNetworkPolicyOptions {
@@ -18,11 +21,22 @@ export interface ServerNetworkPolicyOptions {
    */
   readonly prometheusNamespace?: string;
   /**
-   * CIDRs of the Kubernetes API server (egress for TokenReview and the controller manager;
-   * ingress to the webhook).
-   * @default ['0.0.0.0/0'] on ports 443 and 6443 only
+   * How the server reaches the Kubernetes API server (TokenReview, the controller manager) and
+   * the API server reaches the webhook: `ApiServerAccess.cidrs([...])`, `.cilium()` (the
+   * `kube-apiserver` entity) or `.anyAddress(reason)`.
+   * @default - any address on ports 443 and 6443, without a reason (the checklist flags it, SPIRE-NET1)
+   */
+  readonly apiServer?: ApiServerAccess;
+  /**
+   * CIDRs of the Kubernetes API server (the same as `apiServer: ApiServerAccess.cidrs(...)`).
+   * @default - see `apiServer`
    */
   readonly apiServerCidrs?: string[];
+  /**
+   * Where the server resolves names.
+   * @default DnsAccess.kubeDns()
+   */
+  readonly dns?: DnsAccess;
   /**
    * CIDR of Vault, for egress (a Vault outside the cluster).
    * @default - a Vault addressed as an in-cluster Service (`<svc>.<ns>.svc`) is selected by its
@@ -58,7 +72,11 @@ export interface ServerNetworkPolicyInputs {
  * @internal
  */
 export function addServerNetworkPolicy(scope: Construct, inputs: ServerNetworkPolicyInputs, options: ServerNetworkPolicyOptions): void {
-  const apiCidrs = options.apiServerCidrs ?? ['0.0.0.0/0'];
+  if (options.apiServer && options.apiServerCidrs) {
+    throw invalidProp('networkPolicy.apiServerCidrs', options.apiServerCidrs, "Give either 'apiServer' or 'apiServerCidrs', not both.");
+  }
+  const api = (options.apiServer ?? (options.apiServerCidrs ? ApiServerAccess.cidrs(options.apiServerCidrs) : ApiServerAccess._unexplained()))._rules();
+  const dns = options.dns ?? DnsAccess.kubeDns();
   const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
   const nsSelector = (ns: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } });
   const cm = inputs.controllerManager;
@@ -70,8 +88,14 @@ export function addServerNetworkPolicy(scope: Construct, inputs: ServerNetworkPo
     ],
     ports: [tcp(d.port)],
   });
+  const reasons = [...(api.reason ? [`API server: ${api.reason}`] : []), ...inputs.egress.filter((d) => d.reason).map((d) => `port ${d.port}: ${d.reason}`)];
   new k8s.KubeNetworkPolicy(scope, 'NetworkPolicy', {
-    metadata: { name: inputs.name, namespace: inputs.namespace, labels: inputs.labels },
+    metadata: {
+      name: inputs.name,
+      namespace: inputs.namespace,
+      labels: inputs.labels,
+      ...(reasons.length > 0 ? { annotations: { [WIDE_CIDR_REASON_ANNOTATION]: reasons.join('; ') } } : {}),
+    },
     spec: {
       podSelector: { matchLabels: inputs.selector },
       policyTypes: ['Ingress', 'Egress'],
@@ -85,25 +109,29 @@ export function addServerNetworkPolicy(scope: Construct, inputs: ServerNetworkPo
           // Prometheus scrapes metrics.
           { from: [{ namespaceSelector: nsSelector(options.prometheusNamespace ?? 'monitoring') }], ports: [tcp(SERVER_PORTS.metrics), ...(cm ? [tcp(cm.metricsPort)] : [])] },
           // The API server calls the validating webhook.
-          ...(cm ? [{ from: apiCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(cm.webhookPort)] }] : []),
+          ...(cm ? api.ingress(cm.webhookPort) : []),
           // Federated servers fetch the bundle.
           ...(federationPort !== undefined ? [{ ports: [tcp(federationPort)] }] : []),
         ];
       }),
       egress: [
         // DNS.
-        {
-          to: [{ namespaceSelector: nsSelector('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [
-            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-          ],
-        },
+        dns._egress(),
         // The API server (TokenReview, controller manager).
-        { to: apiCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(443), tcp(6443)] },
+        ...api.egress,
         // The datastore, then the upstream authority.
         ...inputs.egress.map(egressTo),
       ],
     },
   });
+  const cilium = api.cilium?.(inputs.selector, cm?.webhookPort);
+  if (cilium) {
+    // Cilium's kube-apiserver entity: the API server whether or not it runs on a cluster node.
+    new ApiObject(scope, 'ApiServerPolicy', {
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumNetworkPolicy',
+      metadata: { name: `${inputs.name}-api-server`, namespace: inputs.namespace, labels: inputs.labels },
+      spec: cilium,
+    });
+  }
 }

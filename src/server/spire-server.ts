@@ -230,6 +230,8 @@ export class SpireServer extends Construct {
   public readonly ignoredNamespaces: string[];
   /** The StatefulSet. */
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The labels that select the server's pods (for peers' NetworkPolicies). */
+  public readonly podSelectorLabels: Record<string, string>;
 
   private readonly props: SpireServerProps;
   private readonly agentServiceAccounts = new Set<string>();
@@ -299,6 +301,7 @@ export class SpireServer extends Construct {
 
       const labels = componentLabels(this.name, 'server');
       const selector = selectorLabels(this.name, 'server');
+      this.podSelectorLabels = { ...selector };
       if (this.controllerManagerEnabled) {
         this.controllerManager = new ControllerManager(
           { name: this.name, namespace: this.namespace, serviceAccountName: this.serviceAccountName, labels, selector },

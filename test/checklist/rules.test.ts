@@ -55,6 +55,7 @@ const BREAK: Record<string, (objs: any[]) => void> = {
   'SPIRE-MESH5': (o) => delete find(o, 'Deployment', 'subscription-service').spec.template.metadata.annotations['inject.istio.io/templates'],
   'SPIRE-MESH6': (o) => (find(o, 'AuthorizationPolicy', 'payment-service-allow-1').spec.rules[0].from[0].source.principals = ['cluster.local/ns/payments/sa/subscription-service']),
   'SPIRE-AGT2': (o) => (podOf(find(o, 'DaemonSet', 'spire-agent')).initContainers = []),
+  'SPIRE-NET1': (o) => delete find(o, 'NetworkPolicy', 'spire-server').metadata.annotations,
   'SPIRE-SEC1': (o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'spire-server' }, stringData: { password: 'hunter2' } }),
   'SPIRE-SEC2': (o) => (podOf(find(o, 'DaemonSet', 'spire-agent')).containers[0].image = 'ghcr.io/spiffe/spire-agent:latest'),
 };
