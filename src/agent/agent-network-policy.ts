@@ -67,7 +67,10 @@ export function addAgentNetworkPolicy(scope: Construct, inputs: AgentNetworkPoli
       ],
       egress: [
         // The server's pods (behind its Service).
-        { to: [{ namespaceSelector: nsSelector(inputs.server.namespace), podSelector: { matchLabels: { ...inputs.server.selector } } }], ports: [tcp(inputs.server.port)] },
+        {
+          to: [{ namespaceSelector: nsSelector(inputs.server.namespace), podSelector: { matchLabels: { ...inputs.server.selector } } }],
+          ports: [tcp(inputs.server.port)],
+        },
         // DNS (the server's Service name).
         (options.dns ?? DnsAccess.kubeDns())._egress(),
         // The kubelet (k8s workload attestor).

@@ -37,12 +37,12 @@ const nsSelector = (ns: string) => ({ matchLabels: { 'kubernetes.io/metadata.nam
 export interface ApiServerRules {
   /** Egress to the API server (TokenReview, watches), on its ports. */
   readonly egress: k8s.NetworkPolicyEgressRule[];
+  /** The written reason for a wide CIDR, or none. */
+  readonly reason?: string;
   /** Ingress from the API server to `port` (a webhook), or none. */
   ingress(port: number): k8s.NetworkPolicyIngressRule[];
   /** A CiliumNetworkPolicy spec doing what a NetworkPolicy cannot (Cilium's entities), or none. */
   cilium?(podLabels: Record<string, string>, webhookPort?: number): Record<string, unknown>;
-  /** The written reason for a wide CIDR, or none. */
-  readonly reason?: string;
 }
 
 /**
