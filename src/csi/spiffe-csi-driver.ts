@@ -157,15 +157,15 @@ export class SpiffeCsiDriver extends Construct {
           },
         },
       });
-      // The driver and the registrar talk over unix sockets only: no egress at all; ingress for the
-      // registrar's health probe (from the node, whose address no selector matches).
+      // The driver and the registrar talk over unix sockets only: no egress at all (Egress in
+      // policyTypes with no egress rules; the API server stores an empty list as none); ingress
+      // for the registrar's health probe (from the node, whose address no selector matches).
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
         metadata: { name, namespace: agent.namespace, labels },
         spec: {
           podSelector: { matchLabels: selector },
           policyTypes: ['Ingress', 'Egress'],
           ingress: [{ ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(9809) }] }],
-          egress: [],
         },
       });
     } catch (e) {

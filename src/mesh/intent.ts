@@ -1,5 +1,7 @@
 import { WorkloadIdentity } from '../identity/workload-identity';
+import { checkCidrs } from '../k8s/network-peers';
 import { SpiffeId } from '../spiffe/spiffe-id';
+import { checkDnsLabel, invalidProp } from '../validation';
 
 /** A caller: a declared workload identity, or a foreign (federated) SPIFFE ID. */
 export interface MeshCaller {
@@ -7,6 +9,36 @@ export interface MeshCaller {
   readonly spiffeId: SpiffeId;
   /** The declared identity, for in-cluster callers. */
   readonly identity?: WorkloadIdentity;
+  /**
+   * Where a foreign caller's traffic enters the cluster (for NetworkPolicies).
+   * @default - not declared
+   */
+  readonly network?: ForeignCallerNetwork;
+}
+
+/**
+ * Where a foreign (federated) caller's traffic comes from, as the callee's NetworkPolicy sees
+ * it: the pods of the gateway it arrives through, or the addresses it connects from.
+ */
+export class ForeignCallerNetwork {
+  /** The pods it arrives through (an east-west or ingress gateway), by namespace and labels. */
+  public static pods(namespace: string, podLabels: Record<string, string>): ForeignCallerNetwork {
+    checkDnsLabel(namespace, 'network.pods namespace');
+    if (typeof podLabels !== 'object' || podLabels === null || Object.keys(podLabels).length === 0) {
+      throw invalidProp('network.pods podLabels', podLabels, "Give the gateway pods' labels (a whole namespace would admit every pod in it).");
+    }
+    return new ForeignCallerNetwork([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: { ...podLabels } } }]);
+  }
+
+  /** The addresses it connects from (a load balancer that keeps client addresses, a peered network). */
+  public static cidrs(cidrs: string[]): ForeignCallerNetwork {
+    return new ForeignCallerNetwork(checkCidrs(cidrs, 'network.cidrs').map((cidr) => ({ ipBlock: { cidr } })));
+  }
+
+  private constructor(
+    /** NetworkPolicy peers. @internal */
+    public readonly _peers: ReadonlyArray<Record<string, unknown>>,
+  ) {}
 }
 
 /** One declared allow: who may call whom, how. */

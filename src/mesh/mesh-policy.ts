@@ -2,7 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { invalidProp, withConstructPath } from '../validation';
 import { renderAllowlist } from './allowlist';
-import { AllowRule, CalleeView, MeshCaller } from './intent';
+import { AllowRule, CalleeView, ForeignCallerNetwork, MeshCaller } from './intent';
 import { Mesh, MeshRenderer, RolloutStage } from './mesh';
 import { allowIngress, defaultDenyIngress } from './network-policy';
 import { WorkloadIdentity } from '../identity/workload-identity';
@@ -26,6 +26,16 @@ export interface AllowOptions {
    * @default - every container port of the callee's bound workload
    */
   readonly ports?: number[];
+}
+
+/** Options of {@link MeshPolicy.foreignCaller}. */
+export interface ForeignCallerOptions {
+  /**
+   * Where its traffic enters the cluster: at ENFORCE the callee's default-deny NetworkPolicy
+   * admits it only from there.
+   * @default - not declared: refused at ENFORCE while NetworkPolicies are rendered
+   */
+  readonly network?: ForeignCallerNetwork;
 }
 
 /** Properties of {@link MeshPolicy}. */
@@ -67,11 +77,14 @@ export class MeshPolicy extends Construct {
   /**
    * A caller from a federated trust domain (its workloads are not declared in this app).
    */
-  public static foreignCaller(spiffeId: SpiffeId): MeshCaller {
+  public static foreignCaller(spiffeId: SpiffeId, options: ForeignCallerOptions = {}): MeshCaller {
     if (!(spiffeId instanceof SpiffeId) || !spiffeId.isWorkloadId) {
       throw invalidProp('foreignCaller', spiffeId instanceof SpiffeId ? spiffeId.uri : spiffeId, 'Use the exact SPIFFE ID of a workload in a federated trust domain.');
     }
-    return { spiffeId };
+    if (options.network !== undefined && !(options.network instanceof ForeignCallerNetwork)) {
+      throw invalidProp('network', options.network, 'Use ForeignCallerNetwork.pods(namespace, labels) or ForeignCallerNetwork.cidrs([...]).');
+    }
+    return { spiffeId, network: options.network };
   }
 
   /** The mesh. */
@@ -162,6 +175,15 @@ export class MeshPolicy extends Construct {
             `Callee '${callee.node.path}' does not federate with trust domain "${td.name}", so it cannot verify this caller; add the FederatedTrustDomain to its 'federatesWith'.`,
           );
         }
+      }
+      if (!from.identity && !from.network && (this.props.networkPolicies ?? true) && this.stageOf(callee.namespace) === RolloutStage.ENFORCE) {
+        throw invalidProp(
+          'caller',
+          from.spiffeId.uri,
+          `At ENFORCE the NetworkPolicy of namespace ${callee.namespace} admits only declared sources, and this foreign caller's traffic has none: ` +
+            "say where it enters, MeshPolicy.foreignCaller(id, { network: ForeignCallerNetwork.pods('<gateway namespace>', { <gateway labels> }) }) or " +
+            'ForeignCallerNetwork.cidrs([...]) (or networkPolicies: false).',
+        );
       }
       this.renderer.checkAllow(from, callee);
       const methods = checkList(options.methods, 'methods', (m) => METHODS.includes(m), `Use uppercase HTTP methods: ${METHODS.join(', ')}.`);

@@ -13,15 +13,23 @@ export function defaultDenyIngress(namespace: string): Obj {
 /**
  * One declared allow as L3/L4 segmentation: ingress to the callee's pods from the caller's pods
  * (namespace and pod labels; NetworkPolicy cannot express service accounts) on the callee ports
- * plus the mesh's data-plane ports. Federated callers arrive through gateways and are not
- * expressible here: `undefined`.
+ * plus the mesh's data-plane ports. Federated callers: from where they enter the cluster
+ * (`ForeignCallerNetwork`), or `undefined` when that is not declared.
  *
  * @internal
  */
 export function allowIngress(callee: CalleeView, rule: AllowRule, index: number, dataPlanePorts: number[]): Obj | undefined {
   const identity = rule.caller.identity;
-  if (!identity) return undefined;
-  const labels = identity.podSelectorLabels();
+  if (!identity && !rule.caller.network) return undefined;
+  const labels = identity?.podSelectorLabels() ?? {};
+  const from = identity
+    ? [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': identity.namespace } },
+        ...(Object.keys(labels).length > 0 ? { podSelector: { matchLabels: labels } } : {}),
+      },
+    ]
+    : rule.caller.network!._peers.map((p) => ({ ...p }));
   const ports = [...new Set([...rule.ports, ...dataPlanePorts])].sort((a, b) => a - b);
   return {
     apiVersion: 'networking.k8s.io/v1',
@@ -32,12 +40,7 @@ export function allowIngress(callee: CalleeView, rule: AllowRule, index: number,
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: [
-            {
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': identity.namespace } },
-              ...(Object.keys(labels).length > 0 ? { podSelector: { matchLabels: labels } } : {}),
-            },
-          ],
+          from,
           ports: ports.map((port) => ({ protocol: 'TCP', port })),
         },
       ],

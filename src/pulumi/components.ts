@@ -4,13 +4,37 @@ import { attach, constructOf, contextOf, RenderContext } from './context';
 import { RenderedComponent } from './rendered-component';
 import { SpireAgent as Cdk8sSpireAgent, SpireAgentProps } from '../agent/spire-agent';
 import { SpiffeCsiDriver as Cdk8sSpiffeCsiDriver, SpiffeCsiDriverProps } from '../csi/spiffe-csi-driver';
+import { FederatedTrustDomain as Cdk8sFederatedTrustDomain, FederatedTrustDomainProps } from '../identity/federated-trust-domain';
 import { WorkloadIdentity as Cdk8sWorkloadIdentity, WorkloadIdentityProps } from '../identity/workload-identity';
+import { MeshCaller } from '../mesh/intent';
 import { AllowOptions, MeshPolicy as Cdk8sMeshPolicy, MeshPolicyProps } from '../mesh/mesh-policy';
 import { SpireServer as Cdk8sSpireServer, SpireServerProps } from '../server/spire-server';
 import { SpireStack as Cdk8sSpireStack, SpireStackProps } from '../stack/spire-stack';
+import { ValidationError } from '../validation';
 
-/** Arguments of {@link SpireStack}: the same as the cdk8s `SpireStackProps`, same defaults. */
-export interface SpireStackArgs extends SpireStackProps {}
+/** A federation relationship declared with its server (the cdk8s `FederatedTrustDomainProps` without `server`). */
+export interface FederationArgs extends Omit<FederatedTrustDomainProps, 'server'> {}
+
+/** Arguments of {@link SpireStack}: the same as the cdk8s `SpireStackProps`, same defaults, plus its federations. */
+export interface SpireStackArgs extends SpireStackProps {
+  /**
+   * Foreign trust domains the server federates with (ClusterFederatedTrustDomains, the bundle
+   * endpoint, the egress to each partner's endpoint). Declared here because the server's objects
+   * are registered when the component is created; identities list them by trust domain name.
+   * @default - none
+   */
+  readonly federations?: FederationArgs[];
+}
+
+const FROZEN = "A Pulumi component registers its server's objects when it is created: declare federations in its 'federations' args and the agent's service account in 'agentServiceAccount'.";
+
+/** The cdk8s FederatedTrustDomains declared with a server component. */
+function declareFederations(context: RenderContext, chart: Chart, server: Cdk8sSpireServer, federations: ReadonlyArray<FederationArgs> | undefined): void {
+  (federations ?? []).forEach((f, i) => {
+    const ftd = new Cdk8sFederatedTrustDomain(chart, `federation-${i}`, { ...f, server });
+    context.federations.set(ftd.trustDomain.name, ftd);
+  });
+}
 
 /** SPIRE in one call (namespaces, CRDs, server, agent, CSI driver), as a Pulumi component. */
 export class SpireStack extends RenderedComponent {
@@ -32,9 +56,14 @@ export class SpireStack extends RenderedComponent {
     const context = new RenderContext();
     const chart = new Chart(context.app, name);
     // The component runs the checklist itself, with the user's choice (not the chart hook).
-    const stack = this.build(() => new Cdk8sSpireStack(chart, 'spire', { ...args, checklist: false }));
+    const stack = this.build(() => {
+      const st = new Cdk8sSpireStack(chart, 'spire', { ...args, checklist: false });
+      declareFederations(context, chart, st.server, args.federations);
+      return st;
+    });
     attach(this, context, stack);
     this.registerChart(chart, opts, args.checklist ?? true);
+    stack.server._freeze(FROZEN);
     this.namespace = stack.server.namespace;
     this.systemNamespace = stack.agent.namespace;
     this.serverServiceName = stack.server.serviceName;
@@ -52,8 +81,14 @@ export class SpireStack extends RenderedComponent {
   }
 }
 
-/** Arguments of {@link SpireServer}: the same as the cdk8s `SpireServerProps`. */
-export interface SpireServerArgs extends SpireServerProps {}
+/** Arguments of {@link SpireServer}: the same as the cdk8s `SpireServerProps`, plus its federations. */
+export interface SpireServerArgs extends SpireServerProps {
+  /**
+   * Foreign trust domains the server federates with (see {@link SpireStackArgs.federations}).
+   * @default - none
+   */
+  readonly federations?: FederationArgs[];
+}
 
 /** The HA SPIRE server as a Pulumi component. */
 export class SpireServer extends RenderedComponent {
@@ -70,9 +105,14 @@ export class SpireServer extends RenderedComponent {
     super('spire-constructs:index:SpireServer', name, args, opts);
     const context = new RenderContext();
     const chart = new Chart(context.app, name);
-    const server = this.build(() => new Cdk8sSpireServer(chart, 'server', args));
+    const server = this.build(() => {
+      const srv = new Cdk8sSpireServer(chart, 'server', args);
+      declareFederations(context, chart, srv, args.federations);
+      return srv;
+    });
     attach(this, context, server);
     this.registerChart(chart, opts);
+    server._freeze(FROZEN);
     this.namespace = server.namespace;
     this.serviceName = server.serviceName;
     this.address = server.address;
@@ -133,6 +173,12 @@ export class SpiffeCsiDriver extends RenderedComponent {
 export interface WorkloadIdentityArgs extends Omit<WorkloadIdentityProps, 'server' | 'federatesWith'> {
   /** The server (or stack) that issues the identity. */
   readonly server: SpireServer | SpireStack;
+  /**
+   * Foreign trust domains whose bundles the workload receives (names of the server component's
+   * `federations`).
+   * @default - none
+   */
+  readonly federatesWith?: string[];
 }
 
 /** A workload identity (ClusterSPIFFEID with tight selectors) as a Pulumi component. */
@@ -145,7 +191,17 @@ export class WorkloadIdentity extends RenderedComponent {
     const context = contextOf(args.server);
     const server = args.server instanceof SpireStack ? constructOf(args.server, Cdk8sSpireStack).server : constructOf(args.server, Cdk8sSpireServer);
     const chart = new Chart(context.app, name);
-    const identity = this.build(() => new Cdk8sWorkloadIdentity(chart, 'identity', { ...args, server }));
+    const identity = this.build(() => {
+      const federatesWith = (args.federatesWith ?? []).map((td) => {
+        const found = context.federations.get(td);
+        if (!found) {
+          const known = [...context.federations.keys()].map((k) => `"${k}"`).join(', ') || 'no trust domain';
+          throw new ValidationError(`Invalid 'federatesWith': received ${JSON.stringify(td)}. The server federates with ${known}: declare it in the server component's 'federations'.`);
+        }
+        return found;
+      });
+      return new Cdk8sWorkloadIdentity(chart, 'identity', { ...args, server, federatesWith });
+    });
     attach(this, context, identity);
     this.registerChart(chart, opts);
     this.spiffeId = identity.spiffeId.uri;
@@ -155,8 +211,8 @@ export class WorkloadIdentity extends RenderedComponent {
 
 /** One allowed call of a {@link MeshPolicy}. */
 export interface MeshPolicyAllow extends AllowOptions {
-  /** The caller. */
-  readonly caller: WorkloadIdentity;
+  /** The caller: an identity component, or `MeshPolicy.foreignCaller(spiffeId, { network })` of the cdk8s API for a federated caller. */
+  readonly caller: WorkloadIdentity | MeshCaller;
   /** The callee (its args must pin `podLabels`: Pulumi workloads are not bound). */
   readonly callee: WorkloadIdentity;
 }
@@ -176,9 +232,9 @@ export class MeshPolicy extends RenderedComponent {
     }
     const context = contextOf(args.allows[0].callee);
     for (const a of args.allows) {
-      if (contextOf(a.caller) !== context || contextOf(a.callee) !== context) {
+      if ((a.caller instanceof WorkloadIdentity && contextOf(a.caller) !== context) || contextOf(a.callee) !== context) {
         throw new pulumi.ResourceError(
-          `Invalid 'allows': ${a.caller.spiffeId} → ${a.callee.spiffeId} joins identities of two different SpireStack/SpireServer components; one policy covers the identities of one server.`,
+          `Invalid 'allows': ${a.caller instanceof WorkloadIdentity ? a.caller.spiffeId : a.caller.spiffeId.uri} → ${a.callee.spiffeId} joins identities of two different SpireStack/SpireServer components; one policy covers the identities of one server.`,
           this,
         );
       }
@@ -186,7 +242,10 @@ export class MeshPolicy extends RenderedComponent {
     const chart = new Chart(context.app, name);
     const policy = this.build(() => {
       const p = new Cdk8sMeshPolicy(chart, 'policy', args);
-      for (const a of args.allows) p.allow(constructOf(a.caller, Cdk8sWorkloadIdentity), constructOf(a.callee, Cdk8sWorkloadIdentity), a);
+      for (const a of args.allows) {
+        const caller = a.caller instanceof WorkloadIdentity ? constructOf(a.caller, Cdk8sWorkloadIdentity) : a.caller;
+        p.allow(caller, constructOf(a.callee, Cdk8sWorkloadIdentity), a);
+      }
       return p;
     });
     attach(this, context, policy);

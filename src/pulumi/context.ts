@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { FederatedTrustDomain } from '../identity/federated-trust-domain';
 
 /**
  * What Pulumi components of one program share: the cdk8s App their constructs live in, so that
@@ -13,6 +14,8 @@ import { IConstruct } from 'constructs';
 export class RenderContext {
   /** The cdk8s App of this tree (one per SpireStack or SpireServer component). */
   public readonly app = new App();
+  /** The federations declared with the tree's server, by foreign trust domain name. */
+  public readonly federations = new Map<string, FederatedTrustDomain>();
 }
 
 const components = new WeakMap<pulumi.ComponentResource, { readonly context: RenderContext; readonly construct: IConstruct }>();

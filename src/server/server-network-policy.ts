@@ -59,8 +59,8 @@ export interface ServerNetworkPolicyInputs {
   readonly selector: Record<string, string>;
   readonly agentNamespace: string;
   readonly controllerManager?: ControllerManagerConfig;
-  /** The datastore first, then the upstream authority. */
-  readonly egress: NetworkDestination[];
+  /** The datastore first, then the upstream authority, then what methods added (read at synth). */
+  readonly egress: () => NetworkDestination[];
   /** The federation bundle endpoint's port when it is on (read at synth). */
   readonly federationPort: () => number | undefined;
 }
@@ -88,14 +88,9 @@ export function addServerNetworkPolicy(scope: Construct, inputs: ServerNetworkPo
     ],
     ports: [tcp(d.port)],
   });
-  const reasons = [...(api.reason ? [`API server: ${api.reason}`] : []), ...inputs.egress.filter((d) => d.reason).map((d) => `port ${d.port}: ${d.reason}`)];
-  new k8s.KubeNetworkPolicy(scope, 'NetworkPolicy', {
-    metadata: {
-      name: inputs.name,
-      namespace: inputs.namespace,
-      labels: inputs.labels,
-      ...(reasons.length > 0 ? { annotations: { [WIDE_CIDR_REASON_ANNOTATION]: reasons.join('; ') } } : {}),
-    },
+  const reasons = () => [...(api.reason ? [`API server: ${api.reason}`] : []), ...inputs.egress().filter((d) => d.reason).map((d) => `port ${d.port}: ${d.reason}`)];
+  const policy = new k8s.KubeNetworkPolicy(scope, 'NetworkPolicy', {
+    metadata: { name: inputs.name, namespace: inputs.namespace, labels: inputs.labels },
     spec: {
       podSelector: { matchLabels: inputs.selector },
       policyTypes: ['Ingress', 'Egress'],
@@ -114,16 +109,18 @@ export function addServerNetworkPolicy(scope: Construct, inputs: ServerNetworkPo
           ...(federationPort !== undefined ? [{ ports: [tcp(federationPort)] }] : []),
         ];
       }),
-      egress: [
+      egress: late(() => [
         // DNS.
         dns._egress(),
         // The API server (TokenReview, controller manager).
         ...api.egress,
-        // The datastore, then the upstream authority.
-        ...inputs.egress.map(egressTo),
-      ],
+        // The datastore, the upstream authority, federated bundle endpoints.
+        ...inputs.egress().map(egressTo),
+      ]),
     },
   });
+  // Written once every destination is known (a federation adds one after the server is built).
+  policy.metadata.addAnnotation(WIDE_CIDR_REASON_ANNOTATION, late(() => reasons().join('; ') || undefined) as string);
   const cilium = api.cilium?.(inputs.selector, cm?.webhookPort);
   if (cilium) {
     // Cilium's kube-apiserver entity: the API server whether or not it runs on a cluster node.

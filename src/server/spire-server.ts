@@ -21,10 +21,12 @@ import { Telemetry } from '../config/telemetry';
 import { UpstreamAuthority, UpstreamAuthorityBinding, VaultSetup } from '../config/upstream-authority';
 import { Images } from '../images';
 import { componentLabels, selectorLabels } from '../k8s/labels';
+import { NetworkDestination } from '../k8s/network-destination';
+import { checkCidrs } from '../k8s/network-peers';
 import { ContainerResources } from '../k8s/resources';
 import { checkUniqueObjects } from '../k8s/unique-objects';
 import { TrustDomain } from '../spiffe/trust-domain';
-import { checkDnsLabel, checkStorageSize, invalidProp, requireWholeNumber, withConstructPath } from '../validation';
+import { checkDnsLabel, checkStorageSize, invalidProp, requirePort, requireWholeNumber, ValidationError, withConstructPath } from '../validation';
 
 /** An agent's service account, as {@link SpireServer.allowAgent} takes it (a `SpireAgent` is one). */
 export interface AgentServiceAccount {
@@ -235,10 +237,13 @@ export class SpireServer extends Construct {
 
   private readonly props: SpireServerProps;
   private readonly agentServiceAccounts = new Set<string>();
+  private readonly extraEgress: NetworkDestination[] = [];
   private bundleEndpoint?: FederationBundleEndpointOptions;
   private readonly database: ServerDatabaseBinding;
   private readonly upstream?: UpstreamAuthorityBinding;
   private readonly controllerManager?: ControllerManager;
+  /** Why the state may no longer change (its objects are registered elsewhere already). */
+  private frozen?: string;
   /** The configuration rendered for the current state; dropped when a method changes the state. */
   private rendered?: { readonly config: ServerConfig; readonly serverConf: string; readonly checksumSource: string };
 
@@ -354,7 +359,7 @@ export class SpireServer extends Construct {
           selector,
           agentNamespace,
           controllerManager: this.controllerManager?.config,
-          egress: [...this.database.egress, ...(this.upstream?.egress ?? [])],
+          egress: () => [...this.database.egress, ...(this.upstream?.egress ?? []), ...this.extraEgress],
           federationPort,
         }, props.networkPolicy ?? {});
       }
@@ -391,7 +396,10 @@ export class SpireServer extends Construct {
    */
   public allowAgentServiceAccount(namespace: string, serviceAccount: string): void {
     try {
-      this.agentServiceAccounts.add(`${checkDnsLabel(namespace, 'namespace')}:${serviceAccount}`);
+      const key = `${checkDnsLabel(namespace, 'namespace')}:${serviceAccount}`;
+      if (this.agentServiceAccounts.has(key)) return;
+      this.refuseIfFrozen(`let agents of ${key} attest`);
+      this.agentServiceAccounts.add(key);
       this.changed();
     } catch (e) {
       throw withConstructPath(e, this);
@@ -406,6 +414,23 @@ export class SpireServer extends Construct {
     this.allowAgentServiceAccount(agent.namespace, agent.name);
   }
 
+  /**
+   * Lets the server reach a destination (its NetworkPolicy egress), e.g. a federated trust
+   * domain's bundle endpoint, which the server fetches itself.
+   */
+  public allowEgress(destination: NetworkDestination): void {
+    try {
+      requirePort(destination.port, 'destination.port');
+      if (destination.cidr !== undefined) checkCidrs([destination.cidr], 'destination.cidr');
+      if (!this.extraEgress.some((d) => JSON.stringify(d) === JSON.stringify(destination))) {
+        this.refuseIfFrozen(`let the server reach port ${destination.port}`);
+        this.extraEgress.push(destination);
+      }
+    } catch (e) {
+      throw withConstructPath(e, this);
+    }
+  }
+
   /** True when agents of `namespace:serviceAccount` may attest (k8s_psat `service_account_allow_list`). */
   public allowsAgentServiceAccount(namespace: string, serviceAccount: string): boolean {
     return this.agentServiceAccounts.has(`${namespace}:${serviceAccount}`);
@@ -417,12 +442,29 @@ export class SpireServer extends Construct {
   public enableFederationBundleEndpoint(options: FederationBundleEndpointOptions = {}): void {
     if (!this.bundleEndpoint) {
       try {
+        this.refuseIfFrozen('turn on the federation bundle endpoint');
         this.bundleEndpoint = options;
         this.changed();
       } catch (e) {
         this.bundleEndpoint = undefined;
         throw withConstructPath(e, this);
       }
+    }
+  }
+
+  /**
+   * From now on the server's state may not change: its objects are registered (a Pulumi
+   * component does this when it is created). `how` says what to do instead.
+   *
+   * @internal
+   */
+  public _freeze(how: string): void {
+    this.frozen = how;
+  }
+
+  private refuseIfFrozen(what: string): void {
+    if (this.frozen !== undefined) {
+      throw new ValidationError(`Server '${this.node.path}' cannot ${what} now: its objects are registered already. ${this.frozen}`);
     }
   }
 

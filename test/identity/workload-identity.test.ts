@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as plus from 'cdk8s-plus-28';
 import {
@@ -16,6 +18,8 @@ import {
 } from '../../src';
 import { all, one } from '../util/synth';
 import { expectValidManifests, KubeObject } from '../util/validate';
+
+const PARTNER_BUNDLE = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'partner-bundle.json'), 'utf8');
 
 function setup() {
   const app = Testing.app();
@@ -93,6 +97,7 @@ describe('WorkloadIdentity rendering', () => {
       trustDomain: TrustDomain.of('partner.example'),
       bundleEndpointUrl: 'https://spire-bundle.partner.example:8443',
       auth: BundleEndpointAuth.httpsSpiffe(SpiffeId.parse('spiffe://partner.example/spire/server')),
+      bootstrapBundleSetManually: true,
     });
     new WorkloadIdentity(s.chart, 'id', {
       server: s.server,
@@ -332,6 +337,44 @@ describe('StaticIdentity', () => {
       /Invalid 'spiffeId': received "spiffe:\/\/other.org\/x". Use an ID in trust domain "prod.example.com"/,
     );
     expect(() => Selector.parse('nocolon')).toThrow(/Write a selector as "type:value"/);
+  });
+});
+
+describe('FederatedTrustDomain: federation that can start', () => {
+  const partner = { trustDomain: TrustDomain.of('partner.example'), bundleEndpointUrl: 'https://spire-bundle.partner.example:8443' };
+  const spiffeAuth = BundleEndpointAuth.httpsSpiffe(SpiffeId.parse('spiffe://partner.example/spire/server'));
+
+  test('https_spiffe carries the partner\'s bootstrap bundle (SPIFFE format) in trustDomainBundle', () => {
+    const { chart, server } = setup();
+    new FederatedTrustDomain(chart, 'p', { server, ...partner, auth: spiffeAuth, trustDomainBundle: PARTNER_BUNDLE });
+    const cftd = one(Testing.synth(chart) as KubeObject[], 'ClusterFederatedTrustDomain');
+    expect(cftd.spec.trustDomainBundle).toBe(PARTNER_BUNDLE);
+  });
+
+  test('https_spiffe without a bundle is refused, saying both ways to give it; PEM and malformed bundles are refused', () => {
+    const { chart, server } = setup();
+    expect(() => new FederatedTrustDomain(chart, 'a', { server, ...partner, auth: spiffeAuth })).toThrow(
+      /Invalid 'trustDomainBundle': received nothing\. With https_spiffe the server authenticates .* 'spire-server bundle show -format spiffe'.*bootstrapBundleSetManually: true/,
+    );
+    expect(() => new FederatedTrustDomain(chart, 'b', { server, ...partner, auth: spiffeAuth, trustDomainBundle: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' })).toThrow(
+      /This is PEM; the controller manager reads the SPIFFE bundle format/,
+    );
+    expect(() => new FederatedTrustDomain(chart, 'c', { server, ...partner, auth: spiffeAuth, trustDomainBundle: '{"keys":[]}' })).toThrow(/It has no "keys"/);
+    new FederatedTrustDomain(chart, 'd', { server, ...partner, auth: spiffeAuth, bootstrapBundleSetManually: true });
+    new FederatedTrustDomain(chart, 'e', { server, ...partner, trustDomain: TrustDomain.of('web.example'), auth: BundleEndpointAuth.httpsWeb() });
+  });
+
+  test('the server\'s NetworkPolicy lets it fetch the partner\'s bundle: by namespace in the cluster, else the endpoint\'s port with the reason written', () => {
+    const { chart, server } = setup();
+    new FederatedTrustDomain(chart, 'ext', { server, ...partner, auth: spiffeAuth, trustDomainBundle: PARTNER_BUNDLE });
+    new FederatedTrustDomain(chart, 'int', { server, trustDomain: TrustDomain.of('other.example'), bundleEndpointUrl: 'https://spire-server.other.svc:8443', auth: BundleEndpointAuth.httpsWeb() });
+    const policy = all(Testing.synth(chart) as KubeObject[], 'NetworkPolicy').find((o: any) => o.metadata.name === 'spire-server') as any;
+    const fed = policy.spec.egress.filter((r: any) => r.ports[0].port === 8443);
+    expect(fed).toEqual([
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 8443 }] },
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'other' } } }], ports: [{ protocol: 'TCP', port: 8443 }] },
+    ]);
+    expect(policy.metadata.annotations['spire-constructs.io/wide-cidr-reason']).toContain('port 8443: the bundle endpoint of partner.example (spire-bundle.partner.example) is outside the cluster');
   });
 });
 

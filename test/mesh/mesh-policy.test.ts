@@ -6,6 +6,7 @@ import { paymentsPolicy } from '../../examples/production/policy';
 import {
   BundleEndpointAuth,
   FederatedTrustDomain,
+  ForeignCallerNetwork,
   Mesh,
   MeshPolicy,
   PostgresDatabase,
@@ -278,11 +279,24 @@ describe('MeshPolicy refuses', () => {
     const partner = new FederatedTrustDomain(chart, 'partner', { server, trustDomain: TrustDomain.of('partner.example'), bundleEndpointUrl: 'https://b.partner.example', auth: BundleEndpointAuth.httpsWeb() });
     const c = new WorkloadIdentity(chart, 'c', { server, namespace: 'payments', serviceAccount: 'c', federatesWith: [partner] });
     c.bind(new plus.Deployment(chart, 'cd', { metadata: { namespace: 'payments' }, containers: [{ image: 'example/x:1.0.0', portNumber: 8080 }] }));
-    policy.allow(MeshPolicy.foreignCaller(SpiffeId.parse('spiffe://partner.example/ns/shop/sa/web')), c, { methods: ['GET'] });
-    const principals = (Testing.synth(chart) as KubeObject[])
+    const web = SpiffeId.parse('spiffe://partner.example/ns/shop/sa/web');
+    // At ENFORCE the callee's NetworkPolicy admits only declared sources: the foreign caller must say where it enters.
+    expect(() => policy.allow(MeshPolicy.foreignCaller(web), c, { methods: ['GET'] })).toThrow(
+      /At ENFORCE the NetworkPolicy of namespace payments admits only declared sources.*ForeignCallerNetwork\.pods/,
+    );
+    const gateway = ForeignCallerNetwork.pods('istio-system', { istio: 'eastwestgateway' });
+    policy.allow(MeshPolicy.foreignCaller(web, { network: gateway }), c, { methods: ['GET'] });
+    const objects = Testing.synth(chart) as KubeObject[];
+    const principals = objects
       .filter((o) => o.kind === 'AuthorizationPolicy' && o.metadata?.name === 'c-allow-0')
       .flatMap((p: any) => p.spec.rules[0].from[0].source.principals);
     expect(principals).toEqual(['partner.example/ns/shop/sa/web']);
+    const np = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata?.name === 'c-allow-0') as any;
+    expect(np.spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } }, podSelector: { matchLabels: { istio: 'eastwestgateway' } } },
+    ]);
+    expect(() => ForeignCallerNetwork.pods('istio-system', {})).toThrow(/Invalid 'network.pods podLabels'/);
+    expect(ForeignCallerNetwork.cidrs(['203.0.113.0/24'])._peers).toEqual([{ ipBlock: { cidr: '203.0.113.0/24' } }]);
   });
 
   test('Istio needs ns/sa-shaped IDs; callees need a pod selector and ports', () => {

@@ -1,12 +1,18 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { registered, valueOf } from './mocks';
 import {
+  BundleEndpointAuth,
+  ForeignCallerNetwork,
   Mesh,
+  MeshPolicy as Cdk8sMeshPolicy,
   PostgresDatabase,
   RolloutStage,
   ServerDatabase,
   SpireStack as Cdk8sSpireStack,
   SpireStackProps,
+  SpiffeId,
   TrustDomain,
   UpstreamAuthority,
   VaultAuth,
@@ -148,5 +154,45 @@ describe('Pulumi layer: explicit context, checklist in every component', () => {
     for (const c of [stack, server]) {
       expect(Object.keys(c).filter((k) => ['construct', '_app', 'app'].includes(k))).toEqual([]);
     }
+  });
+});
+
+describe('Pulumi federation', () => {
+  const PARTNER_BUNDLE = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'partner-bundle.json'), 'utf8');
+  const partner = {
+    trustDomain: TrustDomain.of('partner.example'),
+    bundleEndpointUrl: 'https://spire-bundle.partner.example:8443',
+    auth: BundleEndpointAuth.httpsSpiffe(SpiffeId.parse('spiffe://partner.example/spire/server')),
+    trustDomainBundle: PARTNER_BUNDLE,
+  };
+
+  test('federations declared with the stack: the ClusterFederatedTrustDomain, the bundle endpoint and the egress register with the server; identities federate by name; a foreign caller is allowed', async () => {
+    await settle(); // earlier tests' registrations land first
+    const start = registered.length;
+    const stack = new SpireStack('fed', { ...props(), federations: [partner] });
+    const web = new WorkloadIdentity('fed-web', { server: stack, namespace: 'shop', serviceAccount: 'web', podLabels: { app: 'web' }, federatesWith: ['partner.example'] });
+    new MeshPolicy('fed-policy', {
+      mesh: Mesh.istio(),
+      stage: RolloutStage.ENFORCE,
+      allows: [{ caller: Cdk8sMeshPolicy.foreignCaller(SpiffeId.parse('spiffe://partner.example/ns/shop/sa/api'), { network: ForeignCallerNetwork.cidrs(['203.0.113.0/24']) }), callee: web, ports: [8443] }],
+    });
+    await settle();
+    const mine = registered.slice(start).filter((r) => KUBE(r.type)).map((r) => r.inputs);
+    expect(mine.find((o) => o.kind === 'ClusterFederatedTrustDomain').spec.trustDomainBundle).toBe(PARTNER_BUNDLE);
+    expect(mine.find((o) => o.kind === 'ClusterSPIFFEID' && o.metadata.name.includes('web')).spec.federatesWith).toEqual(['partner.example']);
+    const serverConf = JSON.parse(mine.find((o) => o.kind === 'ConfigMap' && o.data?.['server.conf']).data['server.conf']);
+    expect(serverConf.server.federation.bundle_endpoint.port).toBe(8443);
+    const np = mine.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'spire-server');
+    expect(np.spec.egress.some((r: any) => r.ports[0].port === 8443)).toBe(true);
+    expect(mine.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'web-allow-0').spec.rules[0].from[0].source.principals).toEqual(['partner.example/ns/shop/sa/api']);
+  });
+
+  test('an unknown federation name, and a federation added after the server registered, fail saying what to do', () => {
+    const stack = new SpireStack('fed2', props());
+    expect(() => new WorkloadIdentity('fed2-web', { server: stack, namespace: 'shop', serviceAccount: 'web', federatesWith: ['partner.example'] })).toThrow(
+      /Invalid 'federatesWith': received "partner.example"\. The server federates with no trust domain: declare it in the server component's 'federations'/,
+    );
+    const server = new SpireServer('fed3', { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() });
+    expect(() => new SpireAgent('fed3-agent', { server, name: 'other-agent' })).toThrow(/lets only its 'agentServiceAccount' attest/);
   });
 });
