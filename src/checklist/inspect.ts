@@ -21,6 +21,7 @@ export interface Workload {
   readonly name: string;
   readonly namespace: string;
   readonly podLabels: Record<string, string>;
+  readonly podAnnotations: Record<string, string>;
   readonly podSpec: Json;
 }
 
@@ -30,7 +31,7 @@ export function workloads(objects: ReadonlyArray<KubeObject>): Workload[] {
   for (const o of objects) {
     const template = WORKLOADS[o.kind]?.(o);
     if (template?.spec) {
-      out.push({ object: o, name: objectName(o), namespace: o.metadata?.namespace ?? 'default', podLabels: template.metadata?.labels ?? {}, podSpec: template.spec });
+      out.push({ object: o, name: objectName(o), namespace: o.metadata?.namespace ?? 'default', podLabels: template.metadata?.labels ?? {}, podAnnotations: template.metadata?.annotations ?? {}, podSpec: template.spec });
     }
   }
   return out;

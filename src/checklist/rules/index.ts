@@ -11,6 +11,7 @@ import { identityPins } from './identity/identity-pins';
 import { identityTtl } from './identity/identity-ttl';
 import { workloadHasIdentity } from './identity/workload-has-identity';
 import { denyBaseline } from './mesh/deny-baseline';
+import { linkerdInjected } from './mesh/linkerd-injected';
 import { mtlsStrict } from './mesh/mtls-strict';
 import { noWildcardPrincipals } from './mesh/no-wildcard-principals';
 import { alerts } from './operations/alerts';
@@ -47,6 +48,7 @@ export const RULES: ReadonlyArray<Rule> = [
   mtlsStrict,
   denyBaseline,
   noWildcardPrincipals,
+  linkerdInjected,
   alerts,
   noSecretLiterals,
   pinnedImages,
