@@ -1,6 +1,8 @@
 /**
  * The production payments scenario on Linkerd instead of Istio: the same identities and the
- * same rules, rendered as Servers, HTTPRoutes, MeshTLSAuthentications and AuthorizationPolicies.
+ * same rules, rendered as Servers, HTTPRoutes (one per distinct path × method), MeshTLSAuthentications
+ * and AuthorizationPolicies. Linkerd authenticates the meshed pods with its own identities
+ * (ServiceAccount `identityRefs`); the SPIRE SVIDs serve the in-code check (`<callee>-allowed-callers`).
  *
  * `cdk8s synth` here, or `npm run synth` at the repository root (writes dist/linkerd/).
  */
@@ -20,7 +22,9 @@ export class LinkerdChart extends ChecklistChart {
     super(scope, id);
     this.spire = new SpireStack(this, 'spire', productionStackProps());
     this.payments = new PaymentsApp(this, 'payments', this.spire.server);
-    this.policy = paymentsPolicy(this, 'payments-policy', this.payments, Mesh.linkerd(), RolloutStage.ENFORCE);
+    // The payments namespace enforces Pod Security `restricted`: the cluster runs linkerd-cni, so
+    // injected pods carry no linkerd-init container (NET_ADMIN, NET_RAW).
+    this.policy = paymentsPolicy(this, 'payments-policy', this.payments, Mesh.linkerd({ cni: true }), RolloutStage.ENFORCE);
   }
 }
 

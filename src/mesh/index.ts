@@ -1,3 +1,4 @@
 export * from './mesh';
 export * from './intent';
 export * from './mesh-policy';
+export { LinkerdMeshOptions, LinkerdProxyProtocol } from './linkerd';

@@ -185,7 +185,6 @@ export class MeshPolicy extends Construct {
             'ForeignCallerNetwork.cidrs([...]) (or networkPolicies: false).',
         );
       }
-      this.renderer.checkAllow(from, callee);
       const methods = checkList(options.methods, 'methods', (m) => METHODS.includes(m), `Use uppercase HTTP methods: ${METHODS.join(', ')}.`);
       const paths = checkList(
         options.paths,
@@ -199,6 +198,7 @@ export class MeshPolicy extends Construct {
           throw invalidProp('paths', p, `"${open}" is one of the policy's unauthenticatedPaths, open to every caller: an allow on it grants nothing. Remove it from one of the two.`);
         }
       }
+      this.renderer.checkAllow(from, callee, { methods, paths }, this.healthPaths);
       const labels = callee.podSelectorLabels();
       if (Object.keys(labels).length === 0) {
         throw invalidProp('callee', callee.spiffeId.uri, `Callee '${callee.node.path}' has no pod selector: bind() exactly one workload to it or pin 'podLabels'.`);

@@ -42,8 +42,11 @@ export enum MeshKind {
 export interface MeshRenderer {
   /** Ports the mesh's own data plane needs open in a NetworkPolicy, besides the app ports. */
   readonly dataPlanePorts: number[];
-  /** Refuses an allow the mesh cannot express, before anything is rendered. */
-  checkAllow(caller: MeshCaller, callee: AllowRule['callee']): void;
+  /**
+   * Refuses an allow the mesh cannot express, before anything is rendered (`options`: the
+   * allow's methods and paths, already checked by the policy; `healthPaths`: its open paths).
+   */
+  checkAllow(caller: MeshCaller, callee: AllowRule['callee'], options: Pick<AllowRule, 'methods' | 'paths'>, healthPaths: string[]): void;
   /** The baseline of a namespace, when its first callee is declared. */
   namespace(namespace: string, stage: RolloutStage): Manifest[];
   /** The objects of a callee, at its first allow (health paths open to probes). */

@@ -50,6 +50,14 @@ const BREAK: Record<string, (objs: any[]) => void> = {
   'SPIRE-MESH1': (o) => (find(o, 'PeerAuthentication').spec.mtls.mode = 'PERMISSIVE'),
   'SPIRE-MESH2': (o) => (find(o, 'AuthorizationPolicy', 'allow-nothing').metadata.annotations = { 'istio.io/dry-run': 'true' }),
   'SPIRE-MESH3': (o) => (find(o, 'AuthorizationPolicy', 'payment-service-allow-0').spec.rules[0].from[0].source.principals = ['prod.example.com/ns/payments/*']),
+  // A Linkerd Server denying by default in front of payment-service, whose pods are not injected.
+  'SPIRE-MESH4': (o) =>
+    o.push({
+      apiVersion: 'policy.linkerd.io/v1beta3',
+      kind: 'Server',
+      metadata: { name: 'payment-service-8443', namespace: 'payments' },
+      spec: { podSelector: { matchLabels: find(o, 'Deployment', 'payment-service').spec.template.metadata.labels }, port: 8443, accessPolicy: 'deny' },
+    }),
   // The agent-down alert lives in the agent's PrometheusRule.
   'SPIRE-OPS1': (o) => o.splice(o.indexOf(find(o, 'PrometheusRule', 'spire-agent')), 1),
   'SPIRE-MESH5': (o) => delete find(o, 'Deployment', 'subscription-service').spec.template.metadata.annotations['inject.istio.io/templates'],
@@ -77,7 +85,7 @@ describe('checklist rules', () => {
   test('the pack: ids per level', () => {
     expect(RULES.filter((r) => r.level === Level.ERROR).map((r) => r.id)).toEqual([
       'SPIRE-SRV1', 'SPIRE-SRV4', 'SPIRE-DS1', 'SPIRE-DS2', 'SPIRE-CA2', 'SPIRE-CA3', 'SPIRE-ATT1', 'SPIRE-ATT2',
-      'SPIRE-AGT2', 'SPIRE-ID1', 'SPIRE-ID2', 'SPIRE-ID3', 'SPIRE-MESH3', 'SPIRE-MESH5', 'SPIRE-MESH6', 'SPIRE-SEC1', 'SPIRE-SEC2',
+      'SPIRE-AGT2', 'SPIRE-ID1', 'SPIRE-ID2', 'SPIRE-ID3', 'SPIRE-MESH3', 'SPIRE-MESH4', 'SPIRE-MESH5', 'SPIRE-MESH6', 'SPIRE-SEC1', 'SPIRE-SEC2',
     ]);
   });
 
@@ -96,6 +104,24 @@ describe('checklist rules', () => {
         expect(h.message.length).toBeGreaterThan(5);
       }
     });
+  });
+
+  test('SPIRE-MESH4: the namespace annotation counts; a pod template\'s own "disabled" wins over it', () => {
+    const rule = RULES.find((r) => r.id === 'SPIRE-MESH4')!;
+    const broken = clone(compliant);
+    BREAK['SPIRE-MESH4'](broken);
+    expect(rule.check(broken).map((h) => h.object)).toEqual(['Deployment payments/payment-service']);
+    find(broken, 'Namespace', 'payments').metadata.annotations = { 'linkerd.io/inject': 'enabled' };
+    expect(rule.check(broken)).toEqual([]);
+    find(broken, 'Deployment', 'payment-service').spec.template.metadata.annotations = { 'linkerd.io/inject': 'disabled' };
+    expect(rule.check(broken)).toEqual([
+      {
+        object: 'Deployment payments/payment-service',
+        message: 'Server payments/payment-service-8443 denies by default, but the pods are not injected (linkerd.io/inject is "disabled" on the pod template), so nothing enforces it.',
+      },
+    ]);
+    find(broken, 'Server', 'payment-service-8443').spec.accessPolicy = 'audit';
+    expect(rule.check(broken)).toEqual([]);
   });
 
   test('rules read the official Helm chart shapes too (object-form plugins, list-form blocks)', () => {

@@ -148,7 +148,7 @@ describe('Istio stages', () => {
 });
 
 describe('Linkerd at ENFORCE: every decision equals the declared intent', () => {
-  const { objects } = scenario(Mesh.linkerd(), RolloutStage.ENFORCE);
+  const { objects } = scenario(Mesh.linkerd({ cni: true }), RolloutStage.ENFORCE);
   const cases = allCases();
 
   test.each(cases.map((c) => [c.caller.label, c.callee, c.method, c.path, c] as const))('%s → %s %s %s', (_l, callee, method, path, c) => {
@@ -168,7 +168,7 @@ describe('Linkerd at ENFORCE: every decision equals the declared intent', () => 
 
   test('objects validate against the Linkerd CRDs; Server accessPolicy deny; identityRefs for callers', () => {
     expectValidManifests(objects);
-    expect(one(objects, 'Server').spec).toMatchObject({ port: 8443, accessPolicy: 'deny', proxyProtocol: 'HTTP/1' });
+    expect(one(objects, 'Server').spec).toMatchObject({ port: 8443, accessPolicy: 'deny', proxyProtocol: 'unknown' });
     const refs = all(objects, 'MeshTLSAuthentication').flatMap((m) => m.spec.identityRefs);
     expect(refs).toContainEqual({ kind: 'ServiceAccount', name: 'order-service', namespace: 'payments' });
     expect(refs).toContainEqual({ kind: 'ServiceAccount', name: 'subscription-service', namespace: 'payments' });

@@ -14,6 +14,7 @@ import { workloadHasIdentity } from './identity/workload-has-identity';
 import { denyBaseline } from './mesh/deny-baseline';
 import { istioSpireInjection } from './mesh/istio-spire-injection';
 import { istioTrustDomain } from './mesh/istio-trust-domain';
+import { linkerdInjected } from './mesh/linkerd-injected';
 import { mtlsStrict } from './mesh/mtls-strict';
 import { noWildcardPrincipals } from './mesh/no-wildcard-principals';
 import { wideCidrs } from './network/wide-cidrs';
@@ -52,6 +53,7 @@ export const RULES: ReadonlyArray<Rule> = [
   mtlsStrict,
   denyBaseline,
   noWildcardPrincipals,
+  linkerdInjected,
   istioSpireInjection,
   istioTrustDomain,
   wideCidrs,
