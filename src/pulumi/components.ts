@@ -24,6 +24,13 @@ export interface SpireStackArgs extends SpireStackProps {
    * @default - none
    */
   readonly federations?: FederationArgs[];
+  /**
+   * Read each CRD the objects need but the stack does not create (prometheus-operator,
+   * CloudNativePG, Istio, Linkerd) before applying them, so a missing one fails at once, by name.
+   * Turn off when the provider renders YAML to a directory (there is no cluster to read).
+   * @default true
+   */
+  readonly checkPrerequisites?: boolean;
 }
 
 const FROZEN = "A Pulumi component registers its server's objects when it is created: declare federations in its 'federations' args and the agent's service account in 'agentServiceAccount'.";
@@ -53,7 +60,7 @@ export class SpireStack extends RenderedComponent {
 
   public constructor(name: string, args: SpireStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super('spire-constructs:index:SpireStack', name, args, opts);
-    const context = new RenderContext();
+    const context = new RenderContext(args.checkPrerequisites ?? true, this, name);
     const chart = new Chart(context.app, name);
     // The component runs the checklist itself, with the user's choice (not the chart hook).
     const stack = this.build(() => {
@@ -62,7 +69,7 @@ export class SpireStack extends RenderedComponent {
       return st;
     });
     attach(this, context, stack);
-    this.registerChart(chart, opts, args.checklist ?? true);
+    this.registerChart(chart, context, opts, args.checklist ?? true);
     stack.server._freeze(FROZEN);
     this.namespace = stack.server.namespace;
     this.systemNamespace = stack.agent.namespace;
@@ -88,6 +95,12 @@ export interface SpireServerArgs extends SpireServerProps {
    * @default - none
    */
   readonly federations?: FederationArgs[];
+  /**
+   * Read each CRD the objects need but the tree does not create before applying them (see
+   * {@link SpireStackArgs.checkPrerequisites}).
+   * @default true
+   */
+  readonly checkPrerequisites?: boolean;
 }
 
 /** The HA SPIRE server as a Pulumi component. */
@@ -103,7 +116,7 @@ export class SpireServer extends RenderedComponent {
 
   public constructor(name: string, args: SpireServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('spire-constructs:index:SpireServer', name, args, opts);
-    const context = new RenderContext();
+    const context = new RenderContext(args.checkPrerequisites ?? true, this, name);
     const chart = new Chart(context.app, name);
     const server = this.build(() => {
       const srv = new Cdk8sSpireServer(chart, 'server', args);
@@ -111,7 +124,7 @@ export class SpireServer extends RenderedComponent {
       return srv;
     });
     attach(this, context, server);
-    this.registerChart(chart, opts);
+    this.registerChart(chart, context, opts);
     server._freeze(FROZEN);
     this.namespace = server.namespace;
     this.serviceName = server.serviceName;
@@ -140,7 +153,7 @@ export class SpireAgent extends RenderedComponent {
     // 'agentServiceAccount'); the agent's validation says so otherwise.
     const agent = this.build(() => new Cdk8sSpireAgent(chart, 'agent', { ...args, server: constructOf(args.server, Cdk8sSpireServer) }));
     attach(this, context, agent);
-    this.registerChart(chart, opts);
+    this.registerChart(chart, context, opts);
     this.namespace = agent.namespace;
     this.registerOutputs({ namespace: this.namespace });
   }
@@ -163,7 +176,7 @@ export class SpiffeCsiDriver extends RenderedComponent {
     const chart = new Chart(context.app, name);
     const driver = this.build(() => new Cdk8sSpiffeCsiDriver(chart, 'csi', { ...args, agent: constructOf(args.agent, Cdk8sSpireAgent) }));
     attach(this, context, driver);
-    this.registerChart(chart, opts);
+    this.registerChart(chart, context, opts);
     this.driverName = driver.driverName;
     this.registerOutputs({ driverName: this.driverName });
   }
@@ -203,7 +216,7 @@ export class WorkloadIdentity extends RenderedComponent {
       return new Cdk8sWorkloadIdentity(chart, 'identity', { ...args, server, federatesWith });
     });
     attach(this, context, identity);
-    this.registerChart(chart, opts);
+    this.registerChart(chart, context, opts);
     this.spiffeId = identity.spiffeId.uri;
     this.registerOutputs({ spiffeId: this.spiffeId });
   }
@@ -249,7 +262,7 @@ export class MeshPolicy extends RenderedComponent {
       return p;
     });
     attach(this, context, policy);
-    this.registerChart(chart, opts);
+    this.registerChart(chart, context, opts);
     this.registerOutputs({});
   }
 }

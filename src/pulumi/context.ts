@@ -1,3 +1,4 @@
+import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
@@ -16,6 +17,29 @@ export class RenderContext {
   public readonly app = new App();
   /** The federations declared with the tree's server, by foreign trust domain name. */
   public readonly federations = new Map<string, FederatedTrustDomain>();
+  /** The tree's namespaces and CRDs (ConfigGroups), which everything registered later depends on. */
+  public readonly foundation: pulumi.Resource[] = [];
+  /** CRDs the tree creates. */
+  public readonly definedCrds = new Set<string>();
+  private readonly prerequisites = new Map<string, pulumi.Resource>();
+
+  /**
+   * @param checkPrerequisites read each CRD the tree needs but does not create before its objects
+   *   are applied, so a missing one fails at once, by name, instead of retrying every object
+   * @param root the component that started the tree (parent of the reads)
+   * @param rootName its name (the reads' names start with it: unique per tree)
+   */
+  public constructor(public readonly checkPrerequisites: boolean, private readonly root: pulumi.ComponentResource, private readonly rootName: string) {}
+
+  /** A read of a CRD the tree needs (one per CRD and tree). */
+  public prerequisite(crd: string, provider: pulumi.ProviderResource | undefined): pulumi.Resource {
+    let found = this.prerequisites.get(crd);
+    if (!found) {
+      found = k8s.apiextensions.v1.CustomResourceDefinition.get(`${this.rootName}-requires-${crd}`, crd, { parent: this.root, ...(provider ? { provider } : {}) });
+      this.prerequisites.set(crd, found);
+    }
+    return found;
+  }
 }
 
 const components = new WeakMap<pulumi.ComponentResource, { readonly context: RenderContext; readonly construct: IConstruct }>();

@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { ApiObject, Chart } from 'cdk8s';
-import { componentInputs } from './context';
+import { componentInputs, RenderContext } from './context';
 import { Checklist } from '../checklist/checklist';
 import { formatFinding } from '../checklist/engine';
 import { KubeObject, Level } from '../checklist/rule';
@@ -22,6 +22,11 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
   public readonly configGroups: k8s.yaml.ConfigGroup[] = [];
   /** Checklist findings of the rendered objects. */
   public readonly findings: ReturnType<typeof Checklist.evaluate> = [];
+  /**
+   * CRDs the objects need that this tree does not create (prometheus-operator, CloudNativePG,
+   * Istio, Linkerd, Cilium): installed first, or the objects fail to apply.
+   */
+  public readonly prerequisites: ReadonlyArray<string> = [];
 
   protected constructor(type: string, private readonly componentName: string, args: object, opts?: pulumi.ComponentResourceOptions) {
     super(type, componentName, componentInputs(args), opts);
@@ -41,8 +46,10 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
    * agent's server) and the production checklist over the chart's objects fail the program with
    * a ResourceError; WARN findings are logged. Every component runs the checklist (`checklist`:
    * false only when the user turned it off).
+   *
+   * @internal
    */
-  protected registerChart(chart: Chart, opts: pulumi.ComponentResourceOptions | undefined, checklist = true): void {
+  protected registerChart(chart: Chart, context: RenderContext, opts: pulumi.ComponentResourceOptions | undefined, checklist = true): void {
     // Validate and render this chart only (its constructs may share an App with other
     // components, for cross-identity checks; re-validating the whole App per component would
     // make the cost quadratic).
@@ -64,13 +71,43 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
       }
     }
     this.objects.push(...objects);
+    // The caller's provider on every child (a renderYamlToDirectory provider included); child
+    // names carry the component's name, so two stacks (or charts) with the same objects in one
+    // program get distinct URNs.
     const childOpts = { parent: this, ...(opts?.provider ? { provider: opts.provider } : {}) };
+    const group = (role: string, objs: KubeObject[], dependsOn: pulumi.Resource[]) =>
+      new k8s.yaml.ConfigGroup(`${this.componentName}-${role}`, { objs, resourcePrefix: this.componentName }, { ...childOpts, dependsOn });
     const foundation = objects.filter((o) => FOUNDATION_KINDS.has(o.kind));
     const rest = objects.filter((o) => !FOUNDATION_KINDS.has(o.kind));
-    const first = foundation.length > 0 ? new k8s.yaml.ConfigGroup(`${this.componentName}-foundation`, { objs: foundation }, childOpts) : undefined;
-    if (first) this.configGroups.push(first);
+    // Namespaces and CRDs of the tree first (this component's, then the stack's for identities and
+    // policies), and the custom resources' CRDs from elsewhere checked to exist.
+    const first = foundation.length > 0 ? group('foundation', foundation, [...context.foundation]) : undefined;
+    if (first) {
+      this.configGroups.push(first);
+      context.foundation.push(first);
+    }
+    for (const o of foundation.filter((x) => x.kind === 'CustomResourceDefinition')) context.definedCrds.add(String(o.metadata?.name));
     if (rest.length > 0) {
-      this.configGroups.push(new k8s.yaml.ConfigGroup(`${this.componentName}-resources`, { objs: rest }, { ...childOpts, dependsOn: first ? [first] : [] }));
+      const prerequisites = requiredCrds(rest).filter((crd) => !context.definedCrds.has(crd));
+      (this.prerequisites as string[]).push(...prerequisites);
+      const checks = context.checkPrerequisites ? prerequisites.map((crd) => context.prerequisite(crd, childOpts.provider)) : [];
+      this.configGroups.push(group('resources', rest, [...(first ? [first] : context.foundation), ...checks]));
     }
   }
+}
+
+/** Core API groups: no CRD needed. */
+const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'rbac.authorization.k8s.io', 'networking.k8s.io', 'storage.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io']);
+
+/** The CRD names (`<plural>.<group>`) custom resources need, sorted. @internal */
+export function requiredCrds(objects: ReadonlyArray<KubeObject>): string[] {
+  const crds = new Set<string>();
+  for (const o of objects) {
+    const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+    if (BUILT_IN_GROUPS.has(group)) continue;
+    const kind = o.kind.toLowerCase();
+    const plural = kind.endsWith('y') ? `${kind.slice(0, -1)}ies` : `${kind}s`;
+    crds.add(`${plural}.${group}`);
+  }
+  return [...crds].sort();
 }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as k8s from '@pulumi/kubernetes';
 import { Chart, Testing } from 'cdk8s';
 import { registered, valueOf } from './mocks';
 import {
@@ -31,6 +32,8 @@ const props = (): SpireStackProps => ({
 });
 const settle = () => new Promise((r) => setTimeout(r, 500));
 const KUBE = (t: string) => t.startsWith('kubernetes:') && t !== 'kubernetes:yaml:ConfigGroup';
+/** Objects the program creates (not the reads of prerequisite CRDs). */
+const created = (r: { type: string; read: boolean }) => KUBE(r.type) && !r.read;
 const canonical = (o: unknown) => JSON.parse(JSON.stringify(o));
 const key = (o: any) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
 
@@ -58,7 +61,7 @@ describe('Pulumi SpireStack', () => {
     for (const urn of urns) {
       expect(urn).toMatch(/spire-constructs:index:SpireStack\$kubernetes:yaml:ConfigGroup::prod-(foundation|resources)$/);
     }
-    const kinds = mine.filter((r) => KUBE(r.type)).map((r) => r.inputs.kind);
+    const kinds = mine.filter(created).map((r) => r.inputs.kind);
     const lastFoundation = Math.max(kinds.lastIndexOf('Namespace'), kinds.lastIndexOf('CustomResourceDefinition'));
     expect(kinds.slice(0, lastFoundation + 1).every((k) => k === 'Namespace' || k === 'CustomResourceDefinition')).toBe(true);
   });
@@ -67,7 +70,7 @@ describe('Pulumi SpireStack', () => {
     const chart = new Chart(Testing.app(), 'prod');
     new Cdk8sSpireStack(chart, 'spire', props());
     const cdk8s = (chart.toJson() as any[]).map(canonical);
-    const pulumiObjects = mine.filter((r) => KUBE(r.type)).map((r) => canonical(r.inputs));
+    const pulumiObjects = mine.filter(created).map((r) => canonical(r.inputs));
     expect(pulumiObjects.map(key).sort()).toEqual(cdk8s.map(key).sort());
     const byKey = new Map(pulumiObjects.map((o) => [key(o), o]));
     for (const o of cdk8s) {
@@ -121,7 +124,7 @@ describe('Pulumi components over one rendering model', () => {
       callee: 'spiffe://prod.example.com/ns/payments/sa/payment-service',
     });
     expect(order.spiffeId).toBe('spiffe://prod.example.com/ns/payments/sa/order-service');
-    const kinds = mine.filter((r) => KUBE(r.type)).map((r) => r.inputs.kind);
+    const kinds = mine.filter(created).map((r) => r.inputs.kind);
     expect(kinds).toEqual(expect.arrayContaining(['StatefulSet', 'DaemonSet', 'CSIDriver', 'ClusterSPIFFEID', 'AuthorizationPolicy', 'PeerAuthentication']));
     const agentConf = mine.find((r) => r.inputs.kind === 'ConfigMap' && r.inputs.metadata.name === 'spire-agent')!.inputs.data['agent.conf'];
     expect(JSON.parse(agentConf).agent.server_address).toBe('spire-server.spire-server.svc');
@@ -177,7 +180,7 @@ describe('Pulumi federation', () => {
       allows: [{ caller: Cdk8sMeshPolicy.foreignCaller(SpiffeId.parse('spiffe://partner.example/ns/shop/sa/api'), { network: ForeignCallerNetwork.cidrs(['203.0.113.0/24']) }), callee: web, ports: [8443] }],
     });
     await settle();
-    const mine = registered.slice(start).filter((r) => KUBE(r.type)).map((r) => r.inputs);
+    const mine = registered.slice(start).filter(created).map((r) => r.inputs);
     expect(mine.find((o) => o.kind === 'ClusterFederatedTrustDomain').spec.trustDomainBundle).toBe(PARTNER_BUNDLE);
     expect(mine.find((o) => o.kind === 'ClusterSPIFFEID' && o.metadata.name.includes('web')).spec.federatesWith).toEqual(['partner.example']);
     const serverConf = JSON.parse(mine.find((o) => o.kind === 'ConfigMap' && o.data?.['server.conf']).data['server.conf']);
@@ -196,3 +199,45 @@ describe('Pulumi federation', () => {
     expect(() => new SpireAgent('fed3-agent', { server, name: 'other-agent' })).toThrow(/lets only its 'agentServiceAccount' attest/);
   });
 });
+
+
+describe('Pulumi beyond mocks: what the real engine needs', () => {
+  test('two stacks in one program: every child has a distinct name (URNs cannot collide)', async () => {
+    await settle();
+    const start = registered.length;
+    new SpireStack('cluster-a', { ...props(), checkPrerequisites: false });
+    new SpireStack('cluster-b', { ...props(), checkPrerequisites: false });
+    await settle();
+    const mine = registered.slice(start).filter(created);
+    const names = mine.map((r) => `${r.type}::${r.name}`);
+    expect(new Set(names).size).toBe(names.length);
+    expect(mine.filter((r) => r.inputs.kind === 'StatefulSet').map((r) => r.name).sort()).toEqual(['cluster-a-spire-server/spire-server', 'cluster-b-spire-server/spire-server']);
+  });
+
+  test('the caller\'s provider reaches every object; prerequisites (CRDs the tree does not create) are read once each, by name', async () => {
+    await settle();
+    const start = registered.length;
+    const provider = new k8s.Provider('yaml-out', { renderYamlToDirectory: '/tmp/spire-constructs-yaml' });
+    const stack = new SpireStack('prov', props(), { provider });
+    const order = new WorkloadIdentity('prov-order', { server: stack, namespace: 'payments', serviceAccount: 'order-service', podLabels: { app: 'order' } });
+    const payment = new WorkloadIdentity('prov-payment', { server: stack, namespace: 'payments', serviceAccount: 'payment-service', podLabels: { app: 'payment' } });
+    const policy = new MeshPolicy('prov-policy', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE, allows: [{ caller: order, callee: payment, ports: [8443] }] }, { provider });
+    await settle();
+    const mine = registered.slice(start);
+    const objects = mine.filter(created);
+    expect(objects.filter((r) => ['StatefulSet', 'AuthorizationPolicy'].includes(r.inputs.kind)).every((r) => (r.provider ?? '').includes('yaml-out'))).toBe(true);
+    expect([...stack.prerequisites]).toEqual(['clusters.postgresql.cnpg.io', 'podmonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com']);
+    expect([...policy.prerequisites]).toEqual(['authorizationpolicies.security.istio.io', 'peerauthentications.security.istio.io']);
+    const reads = mine.filter((r) => r.read).map((r) => r.name).sort();
+    expect(reads).toEqual([
+      'prov-requires-authorizationpolicies.security.istio.io',
+      'prov-requires-clusters.postgresql.cnpg.io',
+      'prov-requires-peerauthentications.security.istio.io',
+      'prov-requires-podmonitors.monitoring.coreos.com',
+      'prov-requires-prometheusrules.monitoring.coreos.com',
+    ]);
+  });
+});
+
+// Registrations run on after the constructors return: let them finish before the environment goes.
+afterAll(() => new Promise((r) => setTimeout(r, 3000)));

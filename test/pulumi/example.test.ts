@@ -41,3 +41,6 @@ test('examples/pulumi registers the production scenario (stack, identities, poli
     'payment-service-allow-2',
   ]);
 });
+
+// Registrations run on after the constructors return: let them finish before the environment goes.
+afterAll(() => new Promise((r) => setTimeout(r, 3000)));
