@@ -16,6 +16,7 @@ import { istioSpireInjection } from './mesh/istio-spire-injection';
 import { istioTrustDomain } from './mesh/istio-trust-domain';
 import { mtlsStrict } from './mesh/mtls-strict';
 import { noWildcardPrincipals } from './mesh/no-wildcard-principals';
+import { oidcIssuer } from './oidc/oidc-issuer';
 import { alerts } from './operations/alerts';
 import { noSecretLiterals } from './security/no-secret-literals';
 import { pinnedImages } from './security/pinned-images';
@@ -53,6 +54,7 @@ export const RULES: ReadonlyArray<Rule> = [
   noWildcardPrincipals,
   istioSpireInjection,
   istioTrustDomain,
+  oidcIssuer,
   alerts,
   noSecretLiterals,
   pinnedImages,
