@@ -501,7 +501,7 @@ test('4. spire-agent from the generated agent.conf attests with k8s_psat (TokenR
     expect(lifetime).toBeLessThanOrEqual(ttl + 15);
     const viaAlternate = fetchX509(alternate, WORKLOAD_UID);
     expect(viaAlternate.ok).toBe(true);
-    expect(certInfo(viaAlternate.svid).uris).toEqual([declared.spec.spiffeIDTemplate]);
+    expect(certInfo(viaAlternate.svid!).uris).toEqual([declared.spec.spiffeIDTemplate]);
     const other = fetchX509(socket, OTHER_UID);
     expect(other.ok).toBe(false);
     report.fact(`With the declared ID and TTL registered for uid ${WORKLOAD_UID} (\`unix:uid\` in place of the \`k8s:ns\`/\`k8s:sa\` selectors), the Workload API returned an X509-SVID with URI SAN \`${info.uris[0]}\` and a lifetime of ${lifetime} s (declared ${declared.spec.ttl} plus SPIRE's 10 s backdating).`);
