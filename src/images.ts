@@ -13,6 +13,8 @@ export const Images = {
   CSI_DRIVER: 'ghcr.io/spiffe/spiffe-csi-driver:0.2.7',
   /** CSI node-driver-registrar. */
   CSI_NODE_DRIVER_REGISTRAR: 'registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.15.0',
+  /** SPIRE's OIDC discovery provider. */
+  OIDC_DISCOVERY_PROVIDER: 'ghcr.io/spiffe/oidc-discovery-provider:1.15.3',
   /** The agent's init container (prepares the socket directory). */
   BUSYBOX: 'docker.io/library/busybox:1.37.0',
   /** PostgreSQL operand image for CloudNativePG. */

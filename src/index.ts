@@ -12,6 +12,7 @@ export * from './csi/workload-api';
 export * from './csi/spiffe-csi-driver';
 export * from './stack/spire-stack';
 export * from './identity';
+export * from './oidc';
 export * from './mesh';
 export * from './checklist';
 export * from './report';

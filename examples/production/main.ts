@@ -3,7 +3,9 @@
  * CloudNativePG PostgreSQL cluster (verify-full TLS), Vault upstream authority with Kubernetes
  * auth, controller manager, the agent on every node with kubelet verification, and the SPIFFE
  * CSI driver; the payments services each bound to their own tight identity, and who may call
- * whom enforced by Istio (stage ENFORCE).
+ * whom enforced by Istio (stage ENFORCE); SPIRE's OIDC discovery provider publishes the JWT
+ * signing keys at https://oidc.prod.example.com (TLS at the nginx Ingress), the server's
+ * `jwt_issuer`, so cloud IAM can verify JWT-SVIDs.
  *
  * `cdk8s synth` here, or `npm run synth` at the repository root (writes dist/production/).
  */
@@ -11,7 +13,7 @@ import { App, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PaymentsApp } from './payments';
 import { paymentsPolicy } from './policy';
-import { ApiServerAccess, ChecklistChart, Mesh, MeshPolicy, PostgresDatabase, RolloutStage, SpireStack, SpireStackProps, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { ApiServerAccess, ChecklistChart, Mesh, MeshPolicy, OidcTls, PostgresDatabase, RolloutStage, SpireStack, SpireStackProps, synthWithReports, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
 
 /** The production SPIRE stack (shared by the Linkerd and Pulumi examples). */
 export function productionStackProps(): SpireStackProps {
@@ -41,7 +43,19 @@ export class ProductionChart extends ChecklistChart {
 
   public constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.spire = new SpireStack(this, 'spire', productionStackProps());
+    this.spire = new SpireStack(this, 'spire', {
+      ...productionStackProps(),
+      // JWT-SVIDs for cloud IAM: the discovery document and keys at the server's jwt_issuer.
+      oidcDiscoveryProvider: {
+        issuer: 'https://oidc.prod.example.com',
+        tls: OidcTls.atIngress({
+          tlsSecretName: 'oidc-prod-example-com-tls',
+          ingressClassName: 'nginx',
+          controllerNamespace: 'ingress-nginx',
+          annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' },
+        }),
+      },
+    });
     this.payments = new PaymentsApp(this, 'payments', this.spire.server);
     // Istio with SPIRE as CA, deny-by-default enforced.
     // The payments namespace is Pod Security `restricted`: sidecars without istio-init need istio-cni.

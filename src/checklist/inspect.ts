@@ -98,6 +98,11 @@ export function agentConfigs(objects: ReadonlyArray<KubeObject>): ConfigFile[] {
   return parseConfigs(objects, 'agent.conf');
 }
 
+/** Every `oidc-discovery-provider.conf` (SPIRE's OIDC discovery provider) in the manifests. */
+export function oidcProviderConfigs(objects: ReadonlyArray<KubeObject>): ConfigFile[] {
+  return parseConfigs(objects, 'oidc-discovery-provider.conf');
+}
+
 /**
  * The plugins of one type in a SPIRE config, as `[name, plugin_data]`, accepting both the list
  * form (`[{"sql": {...}}]`) and the object form (`{"sql": {...}}`).

@@ -18,3 +18,4 @@ export * from './server-config';
 export * from './agent-config';
 export * from './controller-manager-config';
 export * from './secret-mount';
+export * from './oidc-discovery-provider-config';

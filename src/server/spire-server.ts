@@ -225,6 +225,8 @@ export class SpireServer extends Construct {
   public readonly vaultSetup?: VaultSetup;
   /** The lifetime of the server's signing CA (`ca_ttl`); no SVID it signs can outlive it. */
   public readonly caTtl: Duration;
+  /** The `iss` claim of its JWT-SVIDs (`jwt_issuer`), if set. */
+  public readonly jwtIssuer?: string;
   /**
    * The namespaces the controller manager ignores (`ignoreNamespaces`, regular expressions):
    * identities declared there would never be registered.
@@ -262,6 +264,7 @@ export class SpireServer extends Construct {
       }
       this.props = props;
       this.trustDomain = props.trustDomain;
+      this.jwtIssuer = props.jwtIssuer;
       this.clusterName = requireClusterName(props.clusterName, 'clusterName');
       this.namespace = checkDnsLabel(props.namespace ?? 'spire-server', 'namespace');
       this.name = checkDnsLabel(props.name ?? 'spire-server', 'name');

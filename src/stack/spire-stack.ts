@@ -8,6 +8,7 @@ import { UpstreamAuthority } from '../config/upstream-authority';
 import { SpireCrds } from '../crds/spire-crds';
 import { SpiffeCsiDriver, SpiffeCsiDriverProps } from '../csi/spiffe-csi-driver';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { OidcDiscoveryProvider, OidcDiscoveryProviderProps } from '../oidc/oidc-discovery-provider';
 import { IServerDatabase } from '../server/server-database';
 import { SpireServer, SpireServerProps } from '../server/spire-server';
 import { TrustDomain } from '../spiffe/trust-domain';
@@ -19,6 +20,8 @@ export type SpireStackServerOptions = Omit<SpireServerProps, 'trustDomain' | 'cl
 export type SpireStackAgentOptions = Omit<SpireAgentProps, 'server' | 'namespace'>;
 /** CSI driver options of a {@link SpireStack}. */
 export type SpireStackCsiDriverOptions = Omit<SpiffeCsiDriverProps, 'agent'>;
+/** OIDC discovery provider options of a {@link SpireStack} (the stack gives the server and sets its `jwtIssuer` to `issuer`). */
+export type SpireStackOidcDiscoveryProviderOptions = Omit<OidcDiscoveryProviderProps, 'server'>;
 
 /** Properties of {@link SpireStack}. */
 export interface SpireStackProps {
@@ -75,6 +78,13 @@ export interface SpireStackProps {
    */
   readonly csiDriver?: SpireStackCsiDriverOptions;
   /**
+   * SPIRE's OIDC discovery provider, so cloud IAM and OIDC relying parties can verify JWT-SVIDs:
+   * the stack sets the server's `jwtIssuer` to its `issuer` and creates it in its own namespace
+   * (default `spire-oidc`, labelled Pod Security `restricted` when the stack renders namespaces).
+   * @default - none
+   */
+  readonly oidcDiscoveryProvider?: SpireStackOidcDiscoveryProviderOptions;
+  /**
    * Run the production checklist when the chart synthesizes (ERROR findings fail synth unless
    * acknowledged).
    * @default true
@@ -89,7 +99,7 @@ export interface SpireStackProps {
 
 /**
  * SPIRE in one call: namespaces, CRDs, the HA server with its controller manager, the agent on
- * every node and the SPIFFE CSI driver, wired together. CRDs and namespaces come first in the
+ * every node, the SPIFFE CSI driver and, when asked, the OIDC discovery provider, wired together. CRDs and namespaces come first in the
  * output; cluster-scoped objects carry no namespace.
  */
 export class SpireStack extends Construct {
@@ -99,6 +109,8 @@ export class SpireStack extends Construct {
   public readonly agent: SpireAgent;
   /** The CSI driver. */
   public readonly csiDriver: SpiffeCsiDriver;
+  /** The OIDC discovery provider, when `oidcDiscoveryProvider` is given. */
+  public readonly oidcDiscoveryProvider?: OidcDiscoveryProvider;
   /** The trust domain. */
   public readonly trustDomain: TrustDomain;
 
@@ -120,9 +132,30 @@ export class SpireStack extends Construct {
           'The agent and CSI driver need a Pod Security \'privileged\' namespace and the server\'s ("serverNamespace") is \'restricted\': use two namespaces (defaults spire-server and spire-system).',
         );
       }
+      const oidc = props.oidcDiscoveryProvider;
+      const oidcNamespace = oidc ? checkDnsLabel(oidc.namespace ?? 'spire-oidc', 'oidcDiscoveryProvider.namespace') : undefined;
+      if (oidc) {
+        if (oidcNamespace === serverNamespace || oidcNamespace === systemNamespace) {
+          throw invalidProp(
+            'oidcDiscoveryProvider.namespace',
+            oidcNamespace,
+            "The controller manager ignores the server's and the agents' namespaces, so the provider would get no identity (and no keys): give it a namespace of its own (default spire-oidc).",
+          );
+        }
+        if (props.server?.jwtIssuer !== undefined && props.server.jwtIssuer !== oidc.issuer) {
+          throw invalidProp(
+            'server.jwtIssuer',
+            props.server.jwtIssuer,
+            `The OIDC discovery provider's issuer is ${JSON.stringify(oidc.issuer)} and JWT-SVIDs must carry it as \`iss\`: remove server.jwtIssuer (oidcDiscoveryProvider sets it) or make it equal.`,
+          );
+        }
+      }
       if (props.createNamespaces ?? true) {
         namespace(this, 'ServerNamespace', serverNamespace, 'restricted');
         namespace(this, 'SystemNamespace', systemNamespace, 'privileged');
+        if (oidcNamespace !== undefined) {
+          namespace(this, 'OidcNamespace', oidcNamespace, 'restricted');
+        }
       }
       if (props.createCrds ?? true) {
         new SpireCrds(this, 'Crds');
@@ -139,6 +172,8 @@ export class SpireStack extends Construct {
         agentNamespace: systemNamespace,
         // The one wiring between server and agent: the server lets the agent's service account attest.
         agentServiceAccount: props.agent?.name ?? 'spire-agent',
+        // The one wiring between server and OIDC discovery provider: the `iss` of JWT-SVIDs is the provider's issuer.
+        jwtIssuer: oidc?.issuer ?? props.server?.jwtIssuer,
       });
       this.agent = new SpireAgent(this, 'Agent', {
         ...props.agent,
@@ -148,6 +183,9 @@ export class SpireStack extends Construct {
         monitoring: { labels: props.server?.monitoring?.labels, prometheusRule: props.server?.monitoring?.prometheusRule, ...props.agent?.monitoring },
       });
       this.csiDriver = new SpiffeCsiDriver(this, 'CsiDriver', { ...props.csiDriver, agent: this.agent });
+      if (oidc) {
+        this.oidcDiscoveryProvider = new OidcDiscoveryProvider(this, 'OidcDiscoveryProvider', { ...oidc, namespace: oidcNamespace, server: this.server });
+      }
     } catch (e) {
       throw withConstructPath(e, this);
     }

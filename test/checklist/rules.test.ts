@@ -65,6 +65,8 @@ const BREAK: Record<string, (objs: any[]) => void> = {
   'SPIRE-AGT2': (o) => (podOf(find(o, 'DaemonSet', 'spire-agent')).initContainers = []),
   'SPIRE-NET1': (o) => delete find(o, 'NetworkPolicy', 'spire-server').metadata.annotations,
   'SPIRE-SEC1': (o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'spire-server' }, stringData: { password: 'hunter2' } }),
+  // The server's JWT-SVIDs would carry another iss than the discovery document.
+  'SPIRE-OIDC1': (o) => editConfig(o, 'spire-server', 'server.conf', (c) => (c.server.jwt_issuer = 'https://jwt.prod.example.com')),
   'SPIRE-SEC2': (o) => (podOf(find(o, 'DaemonSet', 'spire-agent')).containers[0].image = 'ghcr.io/spiffe/spire-agent:latest'),
 };
 
@@ -85,7 +87,7 @@ describe('checklist rules', () => {
   test('the pack: ids per level', () => {
     expect(RULES.filter((r) => r.level === Level.ERROR).map((r) => r.id)).toEqual([
       'SPIRE-SRV1', 'SPIRE-SRV4', 'SPIRE-DS1', 'SPIRE-DS2', 'SPIRE-CA2', 'SPIRE-CA3', 'SPIRE-ATT1', 'SPIRE-ATT2',
-      'SPIRE-AGT2', 'SPIRE-ID1', 'SPIRE-ID2', 'SPIRE-ID3', 'SPIRE-MESH3', 'SPIRE-MESH4', 'SPIRE-MESH5', 'SPIRE-MESH6', 'SPIRE-SEC1', 'SPIRE-SEC2',
+      'SPIRE-AGT2', 'SPIRE-ID1', 'SPIRE-ID2', 'SPIRE-ID3', 'SPIRE-MESH3', 'SPIRE-MESH4', 'SPIRE-MESH5', 'SPIRE-MESH6', 'SPIRE-OIDC1', 'SPIRE-SEC1', 'SPIRE-SEC2',
     ]);
   });
 

@@ -16,6 +16,7 @@ describe('identity report', () => {
       'spiffe://prod.example.com/ns/payments/sa/order-service',
       'spiffe://prod.example.com/ns/payments/sa/payment-service',
       'spiffe://prod.example.com/ns/payments/sa/subscription-service',
+      'spiffe://prod.example.com/ns/spire-oidc/sa/spiffe-oidc-discovery-provider',
     ]);
     expect(report.identities[0]).toMatchObject({ namespace: 'payments', serviceAccount: 'order-service', x509SvidTtl: '1h', jwtSvidTtl: '5m' });
     expect(report.calls).toContainEqual({
@@ -61,7 +62,7 @@ describe('diff', () => {
       expect.stringMatching(/^caller gained: spiffe:\/\/prod.example.com\/ns\/shop\/sa\/web → /),
     ]);
     expect(changes.filter((c) => !c.widening).map((c) => c.text)).toEqual([
-      'identity removed: spiffe://prod.example.com/ns/payments/sa/subscription-service',
+      'identity removed: spiffe://prod.example.com/ns/spire-oidc/sa/spiffe-oidc-discovery-provider',
       expect.stringMatching(/^caller lost: /),
     ]);
     const md = renderDiffMarkdown(changes);

@@ -18,6 +18,7 @@ import { linkerdInjected } from './mesh/linkerd-injected';
 import { mtlsStrict } from './mesh/mtls-strict';
 import { noWildcardPrincipals } from './mesh/no-wildcard-principals';
 import { wideCidrs } from './network/wide-cidrs';
+import { oidcIssuer } from './oidc/oidc-issuer';
 import { alerts } from './operations/alerts';
 import { noSecretLiterals } from './security/no-secret-literals';
 import { pinnedImages } from './security/pinned-images';
@@ -56,6 +57,7 @@ export const RULES: ReadonlyArray<Rule> = [
   linkerdInjected,
   istioSpireInjection,
   istioTrustDomain,
+  oidcIssuer,
   wideCidrs,
   alerts,
   noSecretLiterals,

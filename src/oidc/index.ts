@@ -1,0 +1,2 @@
+export * from './oidc-tls';
+export * from './oidc-discovery-provider';

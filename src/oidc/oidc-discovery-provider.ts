@@ -1,0 +1,266 @@
+import { createHash } from 'crypto';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import * as plus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { OidcTls } from './oidc-tls';
+import { LogLevel } from '../config/common';
+import { checkOidcIssuer, OidcDiscoveryProviderConfig } from '../config/oidc-discovery-provider-config';
+import { WORKLOAD_API_MOUNT_PATH, WORKLOAD_API_SOCKET } from '../csi/workload-api';
+import { WorkloadIdentity } from '../identity/workload-identity';
+import { Images } from '../images';
+import { componentLabels, selectorLabels } from '../k8s/labels';
+import { ContainerResources, renderResources } from '../k8s/resources';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../k8s/security';
+import { checkUniqueObjects } from '../k8s/unique-objects';
+import { SpireServer } from '../server/spire-server';
+import { checkDnsLabel, invalidProp, requireWholeNumber, show, withConstructPath } from '../validation';
+
+/** Properties of {@link OidcDiscoveryProvider}. */
+export interface OidcDiscoveryProviderProps {
+  /** The server whose JWT-SVIDs relying parties verify (trust domain, `jwt_issuer`, controller-manager class). */
+  readonly server: SpireServer;
+  /**
+   * The issuer URL, `https://<host>`: the discovery document's `issuer`, and exactly the
+   * server's `jwtIssuer` (the `iss` of its JWT-SVIDs). Cloud IAM fetches
+   * `<issuer>/.well-known/openid-configuration` and `<issuer>/keys`.
+   */
+  readonly issuer: string;
+  /** Where TLS for the issuer ends: `OidcTls.atIngress({...})` or `OidcTls.fromSecret({...})`. */
+  readonly tls: OidcTls;
+  /**
+   * Namespace of the provider. Not the server's or the agents' namespace: the controller
+   * manager ignores those, and the provider needs its own identity to read the JWT bundle.
+   * @default 'spire-oidc'
+   */
+  readonly namespace?: string;
+  /**
+   * Name of the Deployment, ServiceAccount, Service, ConfigMap and (when rendered) Ingress,
+   * NetworkPolicy and PodDisruptionBudget.
+   * @default 'spiffe-oidc-discovery-provider'
+   */
+  readonly name?: string;
+  /**
+   * Number of replicas (a PodDisruptionBudget keeps one up when there are two or more).
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Provider image.
+   * @default Images.OIDC_DISCOVERY_PROVIDER (pinned to SPIRE 1.15.3)
+   */
+  readonly image?: string;
+  /**
+   * More host names the provider answers for (`domains`), e.g. an in-cluster name with the
+   * cluster domain. The issuer's host and the Service names (`<name>`, `<name>.<namespace>`,
+   * `<name>.<namespace>.svc`) are always there.
+   * @default - none
+   */
+  readonly additionalDomains?: string[];
+  /**
+   * Set `use: sig` on every key (`set_key_use`), for JWKS clients that require it.
+   * @default false
+   */
+  readonly setKeyUse?: boolean;
+  /**
+   * How often the JWT bundle is fetched from the Workload API.
+   * @default - SPIRE's default (10s)
+   */
+  readonly pollInterval?: Duration;
+  /**
+   * Log level.
+   * @default LogLevel.INFO
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * Resources of the provider container.
+   * @default - requests 10m/32Mi, limits 200m/128Mi
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Render the NetworkPolicy (documents port from the Ingress controller, or from anywhere with
+   * `OidcTls.fromSecret`; probes; no egress: the Workload API is a unix socket).
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+}
+
+const CONFIG_DIR = '/run/spire/oidc/config';
+const CONFIG_FILE = 'oidc-discovery-provider.conf';
+const TLS_DIR = '/run/spire/oidc/tls';
+const HEALTH_PORT = 8008;
+
+/**
+ * SPIRE's OIDC discovery provider: serves `/.well-known/openid-configuration` and the JWKS
+ * (`/keys`) of the server's trust domain, so cloud IAM (AWS, GCP, Azure) and any OIDC relying
+ * party can verify JWT-SVIDs. Keys come from the agent's Workload API (CSI volume), under an
+ * identity of its own (a {@link WorkloadIdentity} bound to the Deployment).
+ *
+ * The provider never changes the server: the server's `jwtIssuer` must already be `issuer`
+ * (`SpireStack`'s `oidcDiscoveryProvider` option sets both). Renders a Deployment (Pod Security
+ * `restricted`, read-only root, probes), its ConfigMap, ServiceAccount, a ClusterIP Service, the
+ * Ingress of `OidcTls.atIngress`, a NetworkPolicy and a PodDisruptionBudget. The primary child
+ * (`Resource`) is the Deployment.
+ */
+export class OidcDiscoveryProvider extends Construct {
+  /** The issuer URL (`jwt_issuer`). */
+  public readonly issuer: string;
+  /** Namespace. */
+  public readonly namespace: string;
+  /** Name of the Deployment, ServiceAccount, Service and ConfigMap. */
+  public readonly name: string;
+  /** The rendered configuration. */
+  public readonly config: OidcDiscoveryProviderConfig;
+  /** The provider's own identity (reads the JWT bundle from the Workload API). */
+  public readonly identity: WorkloadIdentity;
+  /** The Deployment. */
+  public readonly deployment: plus.Deployment;
+
+  public constructor(scope: Construct, id: string, props: OidcDiscoveryProviderProps) {
+    super(scope, id);
+    try {
+      checkUniqueObjects(this);
+      if (!(props.server instanceof SpireServer)) {
+        throw invalidProp('server', props.server, 'Give the SpireServer whose JWT-SVIDs relying parties verify.');
+      }
+      if (!(props.tls instanceof OidcTls)) {
+        throw invalidProp('tls', props.tls, 'Use OidcTls.atIngress({ tlsSecretName }) or OidcTls.fromSecret({ secretName }).');
+      }
+      const server = props.server;
+      const host = checkOidcIssuer(props.issuer, 'issuer');
+      if (server.jwtIssuer !== props.issuer) {
+        throw invalidProp(
+          'issuer',
+          props.issuer,
+          `Server '${server.node.path}' has jwtIssuer ${show(server.jwtIssuer)}: its JWT-SVIDs would carry another \`iss\` than this discovery document, and relying parties refuse them. ` +
+            `Set jwtIssuer on the SpireServer (or in SpireStack's 'server' options) to ${JSON.stringify(props.issuer)}, or use SpireStack's 'oidcDiscoveryProvider' option, which sets both.`,
+        );
+      }
+      this.issuer = props.issuer;
+      this.namespace = checkDnsLabel(props.namespace ?? 'spire-oidc', 'namespace');
+      const ignoredBy = server.ignoredNamespaces.find((p) => new RegExp(p).test(this.namespace));
+      if (ignoredBy !== undefined) {
+        throw invalidProp(
+          'namespace',
+          this.namespace,
+          `Server '${server.node.path}''s controller manager ignores this namespace (ignoreNamespaces "${ignoredBy}"), so the provider would get no identity and no keys. ` +
+            "Give it a namespace of its own (default 'spire-oidc').",
+        );
+      }
+      this.name = checkDnsLabel(props.name ?? 'spiffe-oidc-discovery-provider', 'name');
+      const replicas = requireWholeNumber(props.replicas ?? 2, 'replicas', 1, '(2 or more for HA).');
+      const labels = componentLabels(this.name, 'oidc-discovery-provider');
+      const selector = selectorLabels(this.name, 'oidc-discovery-provider');
+
+      // The variant renders what it needs (the Ingress) and says how the provider serves.
+      const serving = props.tls.bind(this, { name: this.name, namespace: this.namespace, labels, host });
+      this.config = new OidcDiscoveryProviderConfig({
+        trustDomain: server.trustDomain,
+        jwtIssuer: this.issuer,
+        domains: [host, this.name, `${this.name}.${this.namespace}`, `${this.name}.${this.namespace}.svc`, ...(props.additionalDomains ?? [])],
+        workloadApiSocketPath: `${WORKLOAD_API_MOUNT_PATH}/${WORKLOAD_API_SOCKET}`,
+        pollInterval: props.pollInterval,
+        servingCertFile: serving.servesTls ? { certFilePath: `${TLS_DIR}/tls.crt`, keyFilePath: `${TLS_DIR}/tls.key`, port: serving.containerPort } : undefined,
+        insecurePort: serving.servesTls ? undefined : serving.containerPort,
+        healthPort: HEALTH_PORT,
+        setKeyUse: props.setKeyUse,
+        logLevel: props.logLevel,
+      });
+      const conf = this.config.toJson();
+
+      const serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+        metadata: { name: this.name, namespace: this.namespace, labels },
+        automountServiceAccountToken: false,
+      });
+      new k8s.KubeConfigMap(this, 'Config', {
+        metadata: { name: this.name, namespace: this.namespace, labels },
+        data: { [CONFIG_FILE]: conf },
+      });
+
+      this.deployment = new plus.Deployment(this, 'Resource', {
+        metadata: { name: this.name, namespace: this.namespace, labels },
+        replicas,
+        select: false,
+        podMetadata: { labels, annotations: { 'spire-constructs.io/config-checksum': createHash('sha256').update(conf).digest('hex') } },
+        automountServiceAccountToken: false,
+        containers: [
+          {
+            name: 'oidc-discovery-provider',
+            image: props.image ?? Images.OIDC_DISCOVERY_PROVIDER,
+            imagePullPolicy: plus.ImagePullPolicy.IF_NOT_PRESENT,
+            args: ['-config', `${CONFIG_DIR}/${CONFIG_FILE}`],
+            ports: [
+              { name: serving.portName, number: serving.containerPort, protocol: plus.Protocol.TCP },
+              { name: 'healthz', number: HEALTH_PORT, protocol: plus.Protocol.TCP },
+            ],
+          },
+        ],
+      });
+      this.deployment.select(plus.LabelSelector.of({ labels: selector }));
+      // The pod spec as every component of this library renders it: restricted security contexts,
+      // probes on the health listener (ready once a JWT bundle was fetched), the config and TLS files.
+      const podPath = '/spec/template/spec';
+      const containerPath = `${podPath}/containers/0`;
+      // Patches pass through the typed L1 rendering (toJson_KubeDeploymentProps): typed values.
+      const httpGet = (path: string) => ({ path, port: k8s.IntOrString.fromString('healthz') });
+      ApiObject.of(this.deployment).addJsonPatch(
+        JsonPatch.replace(`${podPath}/securityContext`, restrictedPodSecurityContext()),
+        JsonPatch.replace(`${containerPath}/securityContext`, restrictedContainerSecurityContext()),
+        JsonPatch.replace(`${containerPath}/resources`, renderResources(props.resources, { cpuRequest: '10m', memoryRequest: '32Mi', cpuLimit: '200m', memoryLimit: '128Mi' })),
+        JsonPatch.add(`${containerPath}/readinessProbe`, { httpGet: httpGet('/ready'), initialDelaySeconds: 5, periodSeconds: 5 }),
+        JsonPatch.add(`${containerPath}/livenessProbe`, { httpGet: httpGet('/live'), initialDelaySeconds: 5, periodSeconds: 30, timeoutSeconds: 3 }),
+      );
+      const container = this.deployment.containers[0];
+      container.mount(CONFIG_DIR, plus.Volume.fromConfigMap(this, 'ConfigVolume', plus.ConfigMap.fromConfigMapName(this, 'ConfigRef', this.name), { name: 'config' }), {
+        readOnly: true,
+      });
+      if (serving.secretName !== undefined) {
+        container.mount(TLS_DIR, plus.Volume.fromSecret(this, 'TlsVolume', plus.Secret.fromSecretName(this, 'TlsRef', serving.secretName), { name: 'tls' }), {
+          readOnly: true,
+        });
+      }
+
+      // The provider's own identity: the agent hands out the JWT bundle only to registered workloads.
+      this.identity = new WorkloadIdentity(this, 'Identity', {
+        server,
+        namespace: this.namespace,
+        serviceAccount: serviceAccount.name,
+      });
+      this.identity.bind(this.deployment);
+
+      new k8s.KubeService(this, 'Service', {
+        metadata: { name: this.name, namespace: this.namespace, labels },
+        spec: {
+          type: 'ClusterIP',
+          selector,
+          ports: [{ name: serving.portName, port: serving.servicePort, targetPort: k8s.IntOrString.fromString(serving.portName), protocol: 'TCP' }],
+        },
+      });
+      if (replicas > 1) {
+        new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+          metadata: { name: this.name, namespace: this.namespace, labels },
+          spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+        });
+      }
+      if (props.networkPolicy ?? true) {
+        const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
+        new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+          metadata: { name: this.name, namespace: this.namespace, labels },
+          spec: {
+            podSelector: { matchLabels: selector },
+            policyTypes: ['Ingress', 'Egress'],
+            ingress: [
+              { ...(serving.allowFrom ? { from: serving.allowFrom } : {}), ports: [tcp(serving.containerPort)] },
+              // Kubelet probes come from the node, whose address no selector matches.
+              { ports: [tcp(HEALTH_PORT)] },
+            ],
+            // No egress: the Workload API is a unix socket (CSI volume), and the provider resolves no names.
+            egress: [],
+          },
+        });
+      }
+    } catch (e) {
+      throw withConstructPath(e, this);
+    }
+  }
+}
