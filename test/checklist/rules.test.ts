@@ -63,6 +63,7 @@ const BREAK: Record<string, (objs: any[]) => void> = {
   'SPIRE-MESH5': (o) => delete find(o, 'Deployment', 'subscription-service').spec.template.metadata.annotations['inject.istio.io/templates'],
   'SPIRE-MESH6': (o) => (find(o, 'AuthorizationPolicy', 'payment-service-allow-1').spec.rules[0].from[0].source.principals = ['cluster.local/ns/payments/sa/subscription-service']),
   'SPIRE-AGT2': (o) => (podOf(find(o, 'DaemonSet', 'spire-agent')).initContainers = []),
+  'SPIRE-MESH7': (o) => (find(o, 'AuthorizationPolicy', 'payment-service-allow-1').spec.rules[0].from[0].source.principals = ['partner.example/ns/shop/sa/web']),
   'SPIRE-NET1': (o) => delete find(o, 'NetworkPolicy', 'spire-server').metadata.annotations,
   'SPIRE-SEC1': (o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'spire-server' }, stringData: { password: 'hunter2' } }),
   // The server's JWT-SVIDs would carry another iss than the discovery document.
@@ -87,7 +88,7 @@ describe('checklist rules', () => {
   test('the pack: ids per level', () => {
     expect(RULES.filter((r) => r.level === Level.ERROR).map((r) => r.id)).toEqual([
       'SPIRE-SRV1', 'SPIRE-SRV4', 'SPIRE-DS1', 'SPIRE-DS2', 'SPIRE-CA2', 'SPIRE-CA3', 'SPIRE-ATT1', 'SPIRE-ATT2',
-      'SPIRE-AGT2', 'SPIRE-ID1', 'SPIRE-ID2', 'SPIRE-ID3', 'SPIRE-MESH3', 'SPIRE-MESH4', 'SPIRE-MESH5', 'SPIRE-MESH6', 'SPIRE-OIDC1', 'SPIRE-SEC1', 'SPIRE-SEC2',
+      'SPIRE-AGT2', 'SPIRE-ID1', 'SPIRE-ID2', 'SPIRE-ID3', 'SPIRE-MESH3', 'SPIRE-MESH4', 'SPIRE-MESH5', 'SPIRE-MESH6', 'SPIRE-MESH7', 'SPIRE-OIDC1', 'SPIRE-SEC1', 'SPIRE-SEC2',
     ]);
   });
 

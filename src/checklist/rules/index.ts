@@ -12,6 +12,7 @@ import { identityPins } from './identity/identity-pins';
 import { identityTtl } from './identity/identity-ttl';
 import { workloadHasIdentity } from './identity/workload-has-identity';
 import { denyBaseline } from './mesh/deny-baseline';
+import { istioFederatedBundles } from './mesh/istio-federated-bundles';
 import { istioSpireInjection } from './mesh/istio-spire-injection';
 import { istioTrustDomain } from './mesh/istio-trust-domain';
 import { linkerdInjected } from './mesh/linkerd-injected';
@@ -57,6 +58,7 @@ export const RULES: ReadonlyArray<Rule> = [
   linkerdInjected,
   istioSpireInjection,
   istioTrustDomain,
+  istioFederatedBundles,
   oidcIssuer,
   wideCidrs,
   alerts,
