@@ -242,6 +242,13 @@ export class ServerConfig {
 
     const replicas = props.replicas ?? 1;
     requireWholeNumber(replicas, 'replicas', 1);
+    if (replicas > 1 && this.nodeAttestors.some((n) => n.plugin.name === 'join_token')) {
+      throw invalidProp(
+        'nodeAttestors',
+        'join_token',
+        `Join tokens are one-time secrets for bootstrapping a test node; an HA server (replicas: ${replicas}) attests nodes with NodeAttestor.k8sPsat (or another platform attestor).`,
+      );
+    }
     if (replicas > 1 && !this.dataStore.supportsMultipleServers) {
       throw invalidProp(
         'replicas',

@@ -21,3 +21,20 @@ export function checkDnsName(name: string, prop: string): string {
   });
   return name;
 }
+
+/**
+ * Refuses wildcard DNS names (`*.example.com`) without a written reason: such an SVID can serve
+ * as every host under the domain.
+ *
+ * @internal
+ */
+export function checkNoWildcard(names: readonly string[], reason: string | undefined, prop: string): void {
+  const wildcard = names.find((n) => n.startsWith('*.'));
+  if (wildcard !== undefined && (typeof reason !== 'string' || reason.trim().length < 10)) {
+    throw invalidProp(
+      prop,
+      wildcard,
+      `A wildcard DNS name lets this workload's SVID serve as every host under ${wildcard.slice(2)}: list the names it serves, or say why in 'wildcardDnsNamesReason' (at least 10 characters).`,
+    );
+  }
+}

@@ -20,10 +20,17 @@ export interface IdentityOptions {
    */
   readonly jwtSvidTtl?: Duration;
   /**
-   * DNS names put into the X509-SVID.
+   * DNS names put into the X509-SVID. A wildcard (`*.example.com`) lets the workload serve as
+   * every host under it: refused unless `wildcardDnsNamesReason` says why.
    * @default - none
    */
   readonly dnsNames?: string[];
+  /**
+   * Why a wildcard DNS name is acceptable for this workload (at least 10 characters; shown in
+   * the reports).
+   * @default - wildcard DNS names are refused
+   */
+  readonly wildcardDnsNamesReason?: string;
   /**
    * Federated trust domains whose bundles the workload receives.
    * @default - none

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Checklist } from '../checklist/checklist';
 import { invalidProp, withConstructPath } from '../validation';
-import { checkDnsName } from './dns-name';
+import { checkDnsName, checkNoWildcard } from './dns-name';
 import { IdentityOptions } from './identity-options';
 import { isReason } from '../reason';
 import { collectExceptions } from './exceptions';
@@ -122,6 +122,7 @@ export class StaticIdentity extends Construct {
       this.jwtSvidTtl = props.jwtSvidTtl ?? Duration.minutes(5);
       wholeSeconds(this.jwtSvidTtl, 'jwtSvidTtl');
       const dnsNames = (props.dnsNames ?? []).map((d) => checkDnsName(d, 'dnsNames'));
+      checkNoWildcard(dnsNames, props.wildcardDnsNamesReason, 'dnsNames');
       if (props.hint !== undefined && props.hint.length > 1024) {
         throw invalidProp('hint', `${props.hint.slice(0, 20)}…`, 'A hint is at most 1024 characters.');
       }

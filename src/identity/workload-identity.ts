@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { Checklist } from '../checklist/checklist';
 import { WorkloadApi } from '../csi/workload-api';
 import { checkDnsLabel, invalidProp, ValidationError, withConstructPath } from '../validation';
-import { checkDnsName } from './dns-name';
+import { checkDnsName, checkNoWildcard } from './dns-name';
 import { FederatedTrustDomain } from './federated-trust-domain';
 import { IdentityOptions } from './identity-options';
 import { isReason } from '../reason';
@@ -167,6 +167,7 @@ export class WorkloadIdentity extends Construct {
         throw invalidProp('jwtSvidTtl', renderGoDuration(this.jwtSvidTtl), 'Use between 1s and 1h (JWT-SVIDs are bearer tokens: keep them short).');
       }
       this.dnsNames = (props.dnsNames ?? []).map((d) => checkDnsName(d, 'dnsNames'));
+      checkNoWildcard(this.dnsNames, props.wildcardDnsNamesReason, 'dnsNames');
       this.federatesWith = [...(props.federatesWith ?? [])];
       for (const f of this.federatesWith) {
         if (!(f instanceof FederatedTrustDomain) || f.server !== this.server) {

@@ -5,6 +5,7 @@ import { AllowRule, CalleeView, Manifest as Obj, MeshCaller } from './intent';
 import { Mesh, MeshKind, MeshRenderer, RolloutStage } from './mesh';
 import { identitiesOf } from '../identity/registry';
 import { WorkloadIdentity } from '../identity/workload-identity';
+import { checkCidrs } from '../k8s/network-peers';
 import { invalidProp } from '../validation';
 
 /** What the inbound Linkerd proxy expects on a callee port (the Server's `proxyProtocol`). */
@@ -62,7 +63,7 @@ export class LinkerdMesh extends Mesh {
 
   public constructor(options: LinkerdMeshOptions) {
     super(MeshKind.LINKERD);
-    this.probeNetworks = [...(options.probeNetworks ?? ['0.0.0.0/0', '::/0'])];
+    this.probeNetworks = options.probeNetworks !== undefined ? checkCidrs(options.probeNetworks, 'probeNetworks') : ['0.0.0.0/0', '::/0'];
     const protocol = options.proxyProtocol ?? LinkerdProxyProtocol.UNKNOWN;
     if (!PROTOCOLS.includes(protocol)) {
       throw invalidProp('proxyProtocol', protocol, `Use one of ${PROTOCOLS.map((p) => `"${p}"`).join(', ')} (LinkerdProxyProtocol).`);

@@ -66,6 +66,9 @@ export interface MeshPolicyProps {
   readonly allowlistConfigMaps?: boolean;
 }
 
+/** The policy that renders each callee (one mesh per callee). */
+const policiesOfCallee = new WeakMap<WorkloadIdentity, MeshPolicy>();
+
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
 /**
@@ -152,6 +155,19 @@ export class MeshPolicy extends Construct {
         throw invalidProp('callee', callee, 'The callee must be a declared WorkloadIdentity.');
       }
       const from: MeshCaller = caller instanceof WorkloadIdentity ? { spiffeId: caller.spiffeId, identity: caller } : caller;
+      for (const [prop, id] of [['callee', callee], ['caller', from?.identity]] as const) {
+        if (id && id.node.root !== this.node.root) {
+          throw invalidProp(prop, id.spiffeId.uri, `'${id.node.path}' is declared in another cdk8s App than this policy: its pods, labels and NetworkPolicies are not rendered with it. Declare both in one App.`);
+        }
+      }
+      const other = policiesOfCallee.get(callee);
+      if (other && other !== this && other.mesh.kind !== this.mesh.kind) {
+        throw invalidProp(
+          'callee',
+          callee.spiffeId.uri,
+          `'${other.node.path}' already renders ${other.mesh.kind} policy for this callee: a pod runs one mesh's proxy, and the other mesh's objects would never apply. Keep it in one mesh.`,
+        );
+      }
       if (!from || !(from.spiffeId instanceof SpiffeId)) {
         throw invalidProp('caller', caller, 'The caller must be a declared WorkloadIdentity or MeshPolicy.foreignCaller(spiffeId).');
       }
@@ -232,6 +248,7 @@ export class MeshPolicy extends Construct {
         throw invalidProp('allow', `${from.spiffeId.uri} → ${callee.spiffeId.uri}`, 'This exact allow (caller, callee, methods, paths, ports) is already declared; declare it once.');
       }
       this.rules.push(rule);
+      policiesOfCallee.set(callee, this);
       const forCallee = this.rulesByCallee.get(callee) ?? [];
       forCallee.push(rule);
       this.rulesByCallee.set(callee, forCallee);

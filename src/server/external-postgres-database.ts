@@ -105,6 +105,13 @@ export class ExternalPostgresDatabase extends ServerDatabase {
       passwordEnv: options.passwordSecret ? PG_PASSWORD_ENV : undefined,
       readOnlyReplica: ro ? { ...common, host: ro.host, port: ro.port, passwordEnv: roEnv } : undefined,
     });
+    if (sslMode === PostgresSslMode.DISABLE || sslMode === PostgresSslMode.REQUIRE) {
+      throw invalidProp(
+        'external.sslMode',
+        sslMode,
+        `${sslMode === PostgresSslMode.DISABLE ? 'Without TLS' : 'With TLS but no certificate check'} anyone on the path reads SPIRE's datastore (entries, keys of the CA journal) or poses as the database: use PostgresSslMode.VERIFY_FULL (give 'caSecret' for a private CA) or VERIFY_CA.`,
+      );
+    }
     if (options.cidr !== undefined) checkCidrs([options.cidr], 'external.cidr');
     // In the cluster by namespace (CNIs such as Cilium apply CIDR rules only to traffic leaving
     // the cluster), outside it by CIDR.

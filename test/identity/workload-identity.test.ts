@@ -104,6 +104,7 @@ describe('WorkloadIdentity rendering', () => {
       namespace: 'payments',
       serviceAccount: 'order-service',
       dnsNames: ['order-service.payments.svc', '*.orders.example.com'],
+      wildcardDnsNamesReason: 'the orders ingress serves every tenant host',
       federatesWith: [partner],
       x509SvidTtl: Duration.minutes(15),
       jwtSvidTtl: Duration.minutes(1),
