@@ -6,7 +6,8 @@
  * - each volumeMount is a bind mount at the container's own path: ConfigMaps and Secrets read from
  *   the API server, projected service account tokens from the TokenRequest API bound to the pod
  *   (the in-cluster credentials included: admission added them to the Pod), emptyDirs, the pod's
- *   PersistentVolumeClaims and hostPaths as per-pod/per-node folders;
+ *   PersistentVolumeClaims and hostPaths as per-pod/per-node folders, and `csi.spiffe.io` volumes
+ *   as the node's agent socket directory (what the SPIFFE CSI driver mounts);
  * - env from `value`, `secretKeyRef`, `configMapKeyRef` and `fieldRef`;
  * - the root filesystem read-only when `readOnlyRootFilesystem`, and the process under
  *   `runAsUser`/`runAsGroup` with the pod's `fsGroup`; a root container that drops ALL
@@ -49,6 +50,11 @@ export interface RunContainerOptions {
   readonly name?: string;
   /** Run one of the pod's init containers instead of a container. */
   readonly init?: boolean;
+  /**
+   * Host folder behind `csi.spiffe.io` volumes: the agent's socket directory on the node, which
+   * the SPIFFE CSI driver bind-mounts into pods (read-only).
+   */
+  readonly spiffeCsiDir?: string;
 }
 
 export interface RunningContainer {
@@ -125,6 +131,10 @@ export async function runContainer(o: RunContainerOptions): Promise<RunningConta
         }
       }
       writeFiles(dir, data, undefined, 0o644);
+    } else if (v.csi?.driver === 'csi.spiffe.io') {
+      // What the SPIFFE CSI driver does: the node's agent socket directory, bind-mounted.
+      if (!o.spiffeCsiDir) throw new Error(`volume ${v.name} of ${ns}/${podName}: csi.spiffe.io needs the agent's socket directory (spiffeCsiDir)`);
+      volumes[v.name] = o.spiffeCsiDir;
     } else if (v.emptyDir || v.persistentVolumeClaim || v.hostPath) {
       const hostDir = v.hostPath ? path.join(o.hostPathRoot ?? path.join(o.runDir, 'hosts', pod.spec.nodeName), v.hostPath.path) : dir;
       fs.mkdirSync(hostDir, { recursive: true });
