@@ -1,7 +1,7 @@
 export * from './spiffe';
 export * from './config';
 export * from './server';
-export { Images, SPIRE_VERSION } from './images';
+export { Images, pinnedImage, SPIRE_VERSION } from './images';
 export { ValidationError } from './validation';
 export { ContainerResources } from './k8s/resources';
 export { ApiServerAccess, DnsAccess, KubeletAccess, WIDE_CIDR_REASON_ANNOTATION } from './k8s/network-peers';

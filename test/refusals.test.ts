@@ -2,9 +2,11 @@ import { Chart, Testing } from 'cdk8s';
 import * as plus from 'cdk8s-plus-28';
 import {
   DataStore,
+  Images,
   Mesh,
   MeshPolicy,
   NodeAttestor,
+  pinnedImage,
   PostgresDatabase,
   PostgresSslMode,
   RolloutStage,
@@ -70,5 +72,14 @@ describe('issue #18: dangerous input refused with the prop, the value and what t
     istio.allow(a, b);
     const linkerd = new MeshPolicy(chart, 'linkerd', { mesh: Mesh.linkerd({ cni: true }), stage: RolloutStage.ENFORCE });
     expect(() => linkerd.allow(a, b)).toThrow(/Invalid 'callee': received "spiffe:\/\/prod\.example\.com\/ns\/shop\/sa\/b"\. 'c\/istio' already renders istio policy for this callee/);
+  });
+});
+
+describe('issue #18: scanner findings', () => {
+  test('images can be pinned by digest; a bad digest is refused', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(pinnedImage(Images.SPIRE_SERVER, digest)).toBe(`ghcr.io/spiffe/spire-server:1.15.3@${digest}`);
+    expect(() => pinnedImage(Images.SPIRE_SERVER, 'sha256:abc')).toThrow("Invalid 'digest': received \"sha256:abc\".");
+    expect(() => pinnedImage(`${Images.SPIRE_SERVER}@${digest}`, digest)).toThrow(/Invalid 'image'/);
   });
 });

@@ -35,6 +35,11 @@ export interface SpiffeCsiDriverProps {
    */
   readonly registrarImage?: string;
   /**
+   * Image of the CSI livenessprobe sidecar (the driver's liveness probe).
+   * @default Images.CSI_LIVENESS_PROBE (pinned)
+   */
+  readonly livenessProbeImage?: string;
+  /**
    * SELinux type for the driver container on SELinux-enforcing nodes (e.g. `spc_t`), so the
    * mounted socket is reachable from workload containers.
    * @default - no SELinux options
@@ -121,12 +126,27 @@ export class SpiffeCsiDriver extends Construct {
                     seccompProfile: { type: 'RuntimeDefault' },
                     ...(props.seLinuxType ? { seLinuxOptions: { type: props.seLinuxType, level: 's0' } } : {}),
                   },
+                  // The CSI livenessprobe sidecar answers for the driver (its CSI Probe call).
+                  ports: [{ name: 'healthz', containerPort: 9808, protocol: 'TCP' }],
+                  livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('healthz') }, initialDelaySeconds: 10, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
                   volumeMounts: [
                     // The agent's socket directory, read-only: the driver only bind-mounts it.
                     { name: 'spire-agent-socket-dir', mountPath: '/spire-agent-socket', readOnly: true },
                     { name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi' },
                     { name: 'mountpoint-dir', mountPath: `${kubeletPath}/pods`, mountPropagation: 'Bidirectional' },
                   ],
+                },
+                {
+                  name: 'liveness-probe',
+                  image: props.livenessProbeImage ?? Images.CSI_LIVENESS_PROBE,
+                  imagePullPolicy: 'IfNotPresent',
+                  args: ['--csi-address=/spiffe-csi/csi.sock', '--http-endpoint=:9808'],
+                  resources: renderResources(undefined, { cpuRequest: '10m', memoryRequest: '16Mi', cpuLimit: '100m', memoryLimit: '32Mi' }),
+                  securityContext: {
+                    // PRIVILEGE: uid 0 (no capabilities): the CSI socket is in a root-owned host directory.
+                    ...rootWithoutCapabilities(),
+                  },
+                  volumeMounts: [{ name: 'spiffe-csi-socket-dir', mountPath: '/spiffe-csi', readOnly: true }],
                 },
                 {
                   name: 'node-driver-registrar',
@@ -159,13 +179,13 @@ export class SpiffeCsiDriver extends Construct {
       });
       // The driver and the registrar talk over unix sockets only: no egress at all (Egress in
       // policyTypes with no egress rules; the API server stores an empty list as none); ingress
-      // for the registrar's health probe (from the node, whose address no selector matches).
+      // for the health probes (from the node, whose address no selector matches).
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
         metadata: { name, namespace: agent.namespace, labels },
         spec: {
           podSelector: { matchLabels: selector },
           policyTypes: ['Ingress', 'Egress'],
-          ingress: [{ ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(9809) }] }],
+          ingress: [{ ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(9808) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(9809) }] }],
         },
       });
     } catch (e) {
