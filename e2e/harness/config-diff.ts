@@ -36,14 +36,14 @@ export function leafChanges(a: unknown, b: unknown, at = ''): LeafChange[] {
 
 const LOOPBACK = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(:\d+)?$/;
 
-/** The changes that are not `0.0.0.0[:port]` → a loopback address with the same port. */
+/** The changes that are not `0.0.0.0[:port]` (or `:port`, every interface) → a loopback address with the same port. */
 export function nonAddressChanges(changes: LeafChange[]): LeafChange[] {
   return changes.filter((c) => {
     if (typeof c.from !== 'string' || typeof c.to !== 'string') return true;
     const m = LOOPBACK.exec(c.to);
     if (!m) return true;
     const port = m[4] ?? '';
-    return c.from !== `0.0.0.0${port}`;
+    return c.from !== `0.0.0.0${port}` && !(port !== '' && c.from === port);
   });
 }
 
