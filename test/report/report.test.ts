@@ -131,6 +131,13 @@ describe('synthWithReports and the CLI', () => {
     expect(runCli(['check', bad], o)).toBe(1);
     expect(out.join('\n')).toContain('SPIRE-SRV1 ERROR Deployment spire/spire-server');
     expect(out.join('\n')).toContain('SPIRE-SEC2 ERROR');
+    // Blocking findings first (SPIRE-SEC2 is the last rule, SPIRE-SRV2 WARN the second), the others after their heading.
+    const heading = out.indexOf('Not blocking:');
+    expect(heading).toBeGreaterThan(0);
+    expect(out.slice(0, heading).every((l) => / ERROR /.test(l))).toBe(true);
+    expect(out.slice(0, heading).some((l) => l.startsWith('SPIRE-SEC2 ERROR'))).toBe(true);
+    expect(out.slice(heading + 1).every((l) => !/ ERROR /.test(l))).toBe(true);
+    expect(out.slice(heading + 1).some((l) => l.startsWith('SPIRE-SRV2 WARN'))).toBe(true);
   });
 
   test('report and diff', () => {
