@@ -134,7 +134,8 @@ function identityChanges(o: ReportedIdentity, n: ReportedIdentity): IdentityChan
   for (const flag of ['admin', 'downstream'] as const) {
     if (os[flag] !== ns[flag]) push(ns[flag], 'exception', `${flag} ${os[flag]} → ${ns[flag]}`, [flag]);
   }
-  if (o.namespace !== n.namespace && lostSel.length === 0 && gainedSel.length === 0 && JSON.stringify(os.namespaceSelector) === JSON.stringify(ns.namespaceSelector)) {
+  const sameSelectors = lostSel.length === 0 && gainedSel.length === 0 && JSON.stringify(os.namespaceSelector) === JSON.stringify(ns.namespaceSelector);
+  if (o.namespace !== n.namespace && sameSelectors) {
     push(n.namespace === '*', 'selector', `namespace ${o.namespace} → ${n.namespace}`, broad);
   }
   for (const [what, a, b, key] of [

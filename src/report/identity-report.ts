@@ -1,6 +1,6 @@
 import * as YAML from 'yaml';
-import { KubeObject, objectName } from '../checklist/rule';
 import { describeNamespaces, describePods, LabelSelector, requirements, selectsAll } from './selectors';
+import { KubeObject, objectName } from '../checklist/rule';
 
 /** What selects the workloads of an identity, as rendered (for the diff). */
 export interface IdentitySelector {
@@ -262,7 +262,8 @@ export function buildIdentityReport(objects: ReadonlyArray<KubeObject>): Identit
   const declared = new Map<string, Set<string>>();
   const call = (c: Omit<ReportedCall, 'callerTrustDomain' | 'foreign'>) => {
     const td = trustDomainOf(c.caller);
-    calls.push({ caller: c.caller, callerTrustDomain: td, foreign: isForeign(td), callee: c.callee, methods: c.methods, paths: c.paths, ports: c.ports, stage: c.stage, mesh: c.mesh });
+    const { caller, callee, methods, paths, ports, stage, mesh } = c;
+    calls.push({ caller, callerTrustDomain: td, foreign: isForeign(td), callee, methods, paths, ports, stage, mesh });
   };
 
   for (const o of objs) {
@@ -300,13 +301,14 @@ export function buildIdentityReport(objects: ReadonlyArray<KubeObject>): Identit
     }
   }
 
+  const sinks: Sinks = { declared, call, open: unauthenticated, defaults };
   for (const o of objs) {
     const api = String(o.apiVersion ?? '');
     const ns = o.metadata?.namespace ?? 'default';
     if (api.startsWith('security.istio.io/')) {
-      istio(o, ns, ctx, declared, call, unauthenticated, defaults);
+      istio(o, ns, ctx, sinks);
     } else if (api.startsWith('policy.linkerd.io/')) {
-      linkerd(o, ns, objs, ctx, declared, call, unauthenticated, defaults);
+      linkerd(o, ns, objs, ctx, sinks);
     } else if (o.kind === 'NetworkPolicy' && api.startsWith('networking.k8s.io/')) {
       networkPolicy(o, ns, ctx, defaults, networkAllows);
     } else if (o.kind === 'Namespace' && o.metadata?.annotations?.[LINKERD_DEFAULT]) {
@@ -388,6 +390,15 @@ function staticEntry(o: any, exceptions: Record<string, string>): ReportedIdenti
 
 type CallSink = (c: Omit<ReportedCall, 'callerTrustDomain' | 'foreign'>) => void;
 
+/** Where the mesh readers put what they find. */
+interface Sinks {
+  /** Callers each namespace's allowlists declare (to leave out the mesh objects that render them). */
+  readonly declared: Map<string, Set<string>>;
+  readonly call: CallSink;
+  readonly open: ReportedUnauthenticated[];
+  readonly defaults: ReportedDefault[];
+}
+
 /** True when a declared allowlist of the namespace already lists the caller. */
 function isDeclared(declared: Map<string, Set<string>>, ns: string, caller: string): boolean {
   const seen = declared.get(ns);
@@ -411,11 +422,11 @@ function parseCidr(cidr: string): { v6: boolean; bits: bigint; len: number } | u
     const t = tail === undefined ? [] : part(tail);
     const groups = [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
     if (groups.length !== 8) return undefined;
-    return { v6: true, bits: groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16) || 0), 0n), len };
+    return { v6: true, bits: groups.reduce((acc, g) => acc * 65536n + BigInt(parseInt(g, 16) || 0), 0n), len };
   }
   const octets = m[1].split('.').map(Number);
   if (octets.length !== 4 || octets.some((x) => Number.isNaN(x))) return undefined;
-  return { v6: false, bits: octets.reduce((acc, x) => (acc << 8n) + BigInt(x), 0n), len };
+  return { v6: false, bits: octets.reduce((acc, x) => acc * 256n + BigInt(x), 0n), len };
 }
 
 /** True when every address of `inner` is in `outer`. @internal */
@@ -424,8 +435,8 @@ export function cidrContains(outer: string, inner: string): boolean {
   const b = parseCidr(inner);
   if (!a || !b || a.v6 !== b.v6 || a.len > b.len) return false;
   const width = a.v6 ? 128n : 32n;
-  const shift = width - BigInt(a.len);
-  return a.bits >> shift === b.bits >> shift;
+  const block = 2n ** (width - BigInt(a.len));
+  return a.bits / block === b.bits / block;
 }
 
 /** True for a wide CIDR: an IPv4 /8 or wider, an IPv6 /32 or wider. @internal */
@@ -435,7 +446,8 @@ export function isWideCidr(cidr: string): boolean {
   return Number(m[2]) <= (m[1].includes(':') ? WIDE_V6 : WIDE_V4);
 }
 
-function istio(o: any, ns: string, ctx: Context, declared: Map<string, Set<string>>, call: CallSink, open: ReportedUnauthenticated[], defaults: ReportedDefault[]): void {
+function istio(o: any, ns: string, ctx: Context, sinks: Sinks): void {
+  const { declared, call, open, defaults } = sinks;
   const s = o.spec ?? {};
   const dryRun = o.metadata?.annotations?.['istio.io/dry-run'] === 'true';
   const scope = s.selector ? ctx.target(ns, s.selector) : `namespace ${ns}`;
@@ -541,7 +553,8 @@ function linkerdDefault(scope: string, setting: string, value: string, object: s
   return { scope, setting, value: words[value] ?? value, rank: LINKERD_RANK[value] ?? 0, object };
 }
 
-function linkerd(o: any, ns: string, objs: any[], ctx: Context, declared: Map<string, Set<string>>, call: CallSink, open: ReportedUnauthenticated[], defaults: ReportedDefault[]): void {
+function linkerd(o: any, ns: string, objs: any[], ctx: Context, sinks: Sinks): void {
+  const { declared, call, open, defaults } = sinks;
   const s = o.spec ?? {};
   const find = (kind: string, name: string) => objs.find((x) => x.kind === kind && String(x.apiVersion ?? '').startsWith('policy.linkerd.io/') && x.metadata?.name === name && (x.metadata?.namespace ?? 'default') === ns);
   if (o.kind === 'Server') {
@@ -555,22 +568,22 @@ function linkerd(o: any, ns: string, objs: any[], ctx: Context, declared: Map<st
   // What the policy authorizes: a route (its matches), a Server (every request on its port), a namespace.
   const ref = s.targetRef ?? {};
   let server: any;
-  let matches: Array<{ method?: string; path?: string }> = [{}];
+  let routeMatches: Array<{ method?: string; path?: string }> = [{}];
   if (ref.kind === 'HTTPRoute' || ref.kind === 'GRPCRoute') {
     const route = find(ref.kind, ref.name);
     const parent = (route?.spec?.parentRefs ?? []).find((p: any) => (p.kind ?? 'Server') === 'Server');
     server = parent ? find('Server', parent.name) : undefined;
     const ms: any[] = (route?.spec?.rules ?? []).flatMap((r: any) => r.matches ?? [{}]);
     if (ms.length > 0) {
-      matches = ms.map((m) => ({ method: typeof m.method === 'string' ? m.method : undefined, path: m.path ? `${m.path.value}${m.path.type === 'PathPrefix' ? ' (prefix)' : ''}` : undefined }));
+      routeMatches = ms.map((m) => ({ method: typeof m.method === 'string' ? m.method : undefined, path: m.path ? `${m.path.value}${m.path.type === 'PathPrefix' ? ' (prefix)' : ''}` : undefined }));
     }
   } else if (ref.kind === 'Server') {
     server = find('Server', ref.name);
   }
   const target = server ? ctx.target(ns, server.spec?.podSelector) : ref.kind === 'Namespace' ? `every pod in namespace ${ns}` : `${ref.kind ?? '?'} ${ns}/${ref.name ?? '?'}`;
   const port = server ? [String(server.spec?.port)] : ['*'];
-  const methods = [...new Set(matches.map((m) => m.method ?? '*'))];
-  const paths = [...new Set(matches.map((m) => m.path ?? '*'))];
+  const methods = [...new Set(routeMatches.map((m) => m.method ?? '*'))];
+  const paths = [...new Set(routeMatches.map((m) => m.path ?? '*'))];
   for (const authn of s.requiredAuthenticationRefs ?? []) {
     if (authn.kind === 'NetworkAuthentication') {
       const na = find('NetworkAuthentication', authn.name);
@@ -642,7 +655,8 @@ function networkPolicy(o: any, ns: string, ctx: Context, defaults: ReportedDefau
         : [{ text: direction === 'ingress' ? 'any source (every address)' : 'any destination (every address)', wide: true, cidr: false }];
       for (const d of described) {
         // The reason annotation explains the policy's wide CIDRs; a rule with no peers is not one.
-        allows.push({ namespace: ns, direction, pods, peer: d.text, ports, wide: d.wide, ...(d.wide && d.cidr && reason ? { reason } : {}), object: objectName(o) });
+        const why = d.wide && d.cidr && reason ? { reason } : {};
+        allows.push({ namespace: ns, direction, pods, peer: d.text, ports, wide: d.wide, ...why, object: objectName(o) });
       }
     }
   }
@@ -704,7 +718,7 @@ export function renderIdentityMarkdown(report: IdentityReport, title = 'Workload
   }
   lines.push('', '## Access without identity', '');
   if (r.unauthenticated.length === 0) {
-    lines.push('None: every allowed request needs a SPIFFE identity.');
+    lines.push('None at the mesh level: no health route, unauthenticated path or network-authorized route (NetworkPolicy allows are listed below).');
   } else {
     lines.push('Granted to every caller without checking a SPIFFE ID (health and readiness probes, unauthenticated paths, open networks).', '');
     lines.push('| to | from | methods | paths | ports | enforced | mesh | object |', '|---|---|---|---|---|---|---|---|');

@@ -87,7 +87,7 @@ function notAnObject(doc: unknown): string | undefined {
   }
   const d = doc as Record<string, unknown>;
   if (typeof d.apiVersion !== 'string' || typeof d.kind !== 'string' || d.apiVersion === '' || d.kind === '') {
-    return `not a Kubernetes object (no apiVersion/kind; a values or configuration file?); skipped.`;
+    return 'not a Kubernetes object (no apiVersion/kind; a values or configuration file?); skipped.';
   }
   if (NOT_APPLIED.test(d.apiVersion)) {
     return `${d.kind} (${d.apiVersion}) is tool configuration, not a Kubernetes object; skipped.`;

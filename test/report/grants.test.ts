@@ -8,6 +8,7 @@ import { buildApp as linkerd } from '../../examples/linkerd/main';
 import { buildApp as production } from '../../examples/production/main';
 import { buildIdentityReport, KubeObject, renderIdentityMarkdown, synthWithReports } from '../../src';
 import { runCli } from '../../src/cli/main';
+import { cidrContains, isWideCidr } from '../../src/report/identity-report';
 
 const objectsOf = (build: (app: any) => any): KubeObject[] => build(Testing.app()).charts.flatMap((c: any) => c.toJson() as KubeObject[]);
 const PAYMENT = 'spiffe://prod.example.com/ns/payments/sa/payment-service';
@@ -17,12 +18,28 @@ describe('every grant shows in identities.md and identities.json', () => {
     const r = buildIdentityReport(objectsOf(production));
     expect(r.unauthenticated).toEqual([
       {
-        target: PAYMENT, namespace: 'payments', from: 'any caller (no identity checked)', methods: ['GET', 'HEAD'], paths: ['/health', '/ready'], ports: ['8443'],
-        enforced: true, wide: true, mesh: 'istio', object: 'AuthorizationPolicy payments/payment-service-health',
+        target: PAYMENT,
+        namespace: 'payments',
+        from: 'any caller (no identity checked)',
+        methods: ['GET', 'HEAD'],
+        paths: ['/health', '/ready'],
+        ports: ['8443'],
+        enforced: true,
+        wide: true,
+        mesh: 'istio',
+        object: 'AuthorizationPolicy payments/payment-service-health',
       },
       {
-        target: PAYMENT, namespace: 'payments', from: 'any caller (no identity checked)', methods: ['GET', 'HEAD'], paths: ['/health', '/ready'], ports: ['*'],
-        enforced: true, wide: true, mesh: 'in-code allowlist', object: 'ConfigMap payments/payment-service-allowed-callers',
+        target: PAYMENT,
+        namespace: 'payments',
+        from: 'any caller (no identity checked)',
+        methods: ['GET', 'HEAD'],
+        paths: ['/health', '/ready'],
+        ports: ['*'],
+        enforced: true,
+        wide: true,
+        mesh: 'in-code allowlist',
+        object: 'ConfigMap payments/payment-service-allowed-callers',
       },
     ]);
     expect(r.defaults).toEqual(expect.arrayContaining([
@@ -44,8 +61,17 @@ describe('every grant shows in identities.md and identities.json', () => {
   test('linkerd: the probe route from the probe networks, Server accessPolicy, the pods\' default inbound policy', () => {
     const r = buildIdentityReport(objectsOf(linkerd));
     expect(r.unauthenticated).toContainEqual({
-      target: PAYMENT, namespace: 'payments', from: 'networks 0.0.0.0/0, ::/0', methods: ['GET', 'HEAD'], paths: ['/health', '/ready'], ports: ['8443'],
-      enforced: true, wide: true, networks: ['0.0.0.0/0', '::/0'], mesh: 'linkerd', object: 'AuthorizationPolicy payments/payment-service-8443-probes',
+      target: PAYMENT,
+      namespace: 'payments',
+      from: 'networks 0.0.0.0/0, ::/0',
+      methods: ['GET', 'HEAD'],
+      paths: ['/health', '/ready'],
+      ports: ['8443'],
+      enforced: true,
+      wide: true,
+      networks: ['0.0.0.0/0', '::/0'],
+      mesh: 'linkerd',
+      object: 'AuthorizationPolicy payments/payment-service-8443-probes',
     });
     expect(r.defaults).toContainEqual({
       scope: `Server payments/payment-service-8443 (port 8443, ${PAYMENT})`, setting: 'Linkerd Server accessPolicy', value: 'deny (only explicit authorizations)', rank: 5, object: 'Server payments/payment-service-8443',
@@ -199,5 +225,17 @@ describe('spire-constructs check/report on directories with other files', () => 
     const r = run(['check', dir]);
     expect(r.code).toBe(2);
     expect(r.err[0]).toMatch(/^Error: .*values\.yaml: cannot be read as YAML/);
+  });
+});
+
+describe('CIDRs', () => {
+  test('wide and containment, IPv4 and IPv6', () => {
+    expect(['0.0.0.0/0', '10.0.0.0/8', '::/0', '2001:db8::/32'].map(isWideCidr)).toEqual([true, true, true, true]);
+    expect(['10.0.0.0/16', '2001:db8::/48', 'not-a-cidr'].map(isWideCidr)).toEqual([false, false, false]);
+    expect(cidrContains('10.0.0.0/8', '10.1.0.0/16')).toBe(true);
+    expect(cidrContains('10.1.0.0/16', '10.0.0.0/8')).toBe(false);
+    expect(cidrContains('2001:db8::/32', '2001:db8:1::/48')).toBe(true);
+    expect(cidrContains('2001:db8::/32', '2001:db9::/48')).toBe(false);
+    expect(cidrContains('::/0', '10.0.0.0/8')).toBe(false);
   });
 });
