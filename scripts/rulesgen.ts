@@ -17,10 +17,12 @@ const content = [
   '',
   'ERROR findings fail `cdk8s synth` unless acknowledged with `Checklist.acknowledge(construct, ruleId, reason)`;',
   'WARN and INFO findings go to `checklist.md`. Ids are stable and never reused.',
+  'The CLI (`spire-constructs check`) prints the first fix for manifests made by spire-constructs',
+  '(`app.kubernetes.io/managed-by: spire-constructs`), the second for any other manifests (a Helm chart\'s, hand-written).',
   '',
-  '| id | level | rule | why | fix |',
-  '|---|---|---|---|---|',
-  ...RULES.map((r) => `| ${r.id} | ${r.level} | ${cell(r.title)} | ${cell(r.reason)} | ${cell(r.fix)} |`),
+  '| id | level | rule | why | fix (spire-constructs) | fix (other manifests) |',
+  '|---|---|---|---|---|---|',
+  ...RULES.map((r) => `| ${r.id} | ${r.level} | ${cell(r.title)} | ${cell(r.reason)} | ${cell(r.fix)} | ${cell(r.neutralFix ?? r.fix)} |`),
   '',
 ].join('\n');
 

@@ -2,7 +2,7 @@ import { ApiObject, Chart, ChartProps, DependencyGraph } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { isReason } from '../reason';
 import { invalidProp } from '../validation';
-import { blockingFindings, Finding, formatFinding, runChecklist } from './engine';
+import { blockingFindings, Finding, formatFindings, runChecklist } from './engine';
 import { KubeObject, objectName } from './rule';
 import { RULES } from './rules';
 
@@ -87,7 +87,7 @@ export class Checklist {
     if (blocking.length === 0) return [];
     return [
       `Production checklist: ${blocking.length} finding(s) must be fixed or acknowledged (Checklist.acknowledge(construct, ruleId, reason)):\n` +
-        run.findings.map((f) => `  ${formatFinding(f)}`).join('\n'),
+        formatFindings(run.findings, enabled.get(chart)?.strict ?? false, '  ').join('\n'),
     ];
   }
 
@@ -119,6 +119,7 @@ export class Checklist {
       }
     }
     return runChecklist(objects, {
+      origin: 'spire-constructs',
       acknowledgement: (ruleId, object) => {
         const scopes = sources.get(object)?.node.scopes ?? [chart];
         for (const scope of [...scopes].reverse()) {

@@ -1,4 +1,4 @@
-import { Level, KubeObject, Rule } from './rule';
+import { Level, KubeObject, madeBySpireConstructs, objectName, Rule } from './rule';
 import { RULES } from './rules';
 
 /** One finding of the checklist. */
@@ -33,6 +33,13 @@ export interface RunChecklistOptions {
    * @default RULES (all)
    */
   readonly rules?: ReadonlyArray<Rule>;
+  /**
+   * Who made the manifests, which decides the fix printed: `spire-constructs` prints the rules'
+   * fixes in this library's props, `other` their neutral fixes (the Kubernetes or SPIRE field),
+   * `auto` decides per object by the `app.kubernetes.io/managed-by` label.
+   * @default 'auto'
+   */
+  readonly origin?: 'spire-constructs' | 'other' | 'auto';
 }
 
 /** Id of the finding reported when a rule itself fails. */
@@ -44,6 +51,16 @@ export const RULE_ERROR_ID = 'SPIRE-RuleError';
  */
 export function runChecklist(objects: ReadonlyArray<KubeObject>, options: RunChecklistOptions = {}): Finding[] {
   const findings: Finding[] = [];
+  const origin = options.origin ?? 'auto';
+  const byName = new Map<string, KubeObject>();
+  if (origin === 'auto') for (const o of objects) if (o && typeof o === 'object') byName.set(objectName(o), o);
+  const setIsOurs = origin === 'auto' ? madeBySpireConstructs(undefined, objects) : origin === 'spire-constructs';
+  const fixFor = (rule: Rule, object: string) => {
+    if (rule.neutralFix === undefined) return rule.fix;
+    const o = byName.get(object);
+    const ours = origin === 'auto' ? (o ? madeBySpireConstructs(o, objects) : setIsOurs) : setIsOurs;
+    return ours ? rule.fix : rule.neutralFix;
+  };
   for (const rule of options.rules ?? RULES) {
     let hits;
     try {
@@ -69,7 +86,7 @@ export function runChecklist(objects: ReadonlyArray<KubeObject>, options: RunChe
         message: hit.message,
         title: rule.title,
         reason: rule.reason,
-        fix: rule.fix,
+        fix: fixFor(rule, hit.object),
         ...(acknowledged !== undefined ? { acknowledged } : {}),
       });
     }
@@ -80,6 +97,21 @@ export function runChecklist(objects: ReadonlyArray<KubeObject>, options: RunChe
 /** Findings that fail synth: unacknowledged ERRORs (and, when strict, unacknowledged WARNs). */
 export function blockingFindings(findings: ReadonlyArray<Finding>, strict = false): Finding[] {
   return findings.filter((f) => f.acknowledged === undefined && (f.level === Level.ERROR || (strict && f.level === Level.WARN)));
+}
+
+/**
+ * The findings as lines, blocking ones first: the blocking findings, then the other open ones
+ * (under `Not blocking:`), then the acknowledged ones (under `Acknowledged (not blocking):`),
+ * so an acknowledgement is never read as ignored. Each finding is indented by `indent`.
+ */
+export function formatFindings(findings: ReadonlyArray<Finding>, strict = false, indent = ''): string[] {
+  const blocking = blockingFindings(findings, strict);
+  const open = findings.filter((f) => f.acknowledged === undefined && !blocking.includes(f));
+  const acked = findings.filter((f) => f.acknowledged !== undefined);
+  const lines = blocking.map((f) => `${indent}${formatFinding(f)}`);
+  if (open.length > 0) lines.push(`${blocking.length > 0 ? 'Not blocking' : 'Open, not blocking'}:`, ...open.map((f) => `${indent}${formatFinding(f)}`));
+  if (acked.length > 0) lines.push('Acknowledged (not blocking):', ...acked.map((f) => `${indent}${formatFinding(f)}`));
+  return lines;
 }
 
 /** One line per finding: `SPIRE-SRV1 ERROR StatefulSet ns/name: message`. */

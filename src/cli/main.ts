@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import * as fs from 'fs';
 import * as path from 'path';
-import { blockingFindings, formatFinding, runChecklist } from '../checklist/engine';
+import { blockingFindings, formatFindings, runChecklist } from '../checklist/engine';
 import { Level } from '../checklist/rule';
 import { renderChecklistMarkdown } from '../report/checklist-report';
-import { diffIdentityReports, renderDiffMarkdown } from '../report/diff';
-import { buildIdentityReport, IdentityReport, renderIdentityMarkdown } from '../report/identity-report';
-import { readManifests } from '../report/manifests';
+import { diffIdentityReports, renderDiffMarkdown, wideningChanges } from '../report/diff';
+import { buildIdentityReport, IdentityReport, normalizeIdentityReport, renderIdentityMarkdown } from '../report/identity-report';
+import { readManifestDirectory } from '../report/manifests';
 
 /** Where the CLI writes. */
 export interface CliOutput {
@@ -19,48 +19,78 @@ export interface CliOutput {
 const USAGE = `usage:
   spire-constructs check <dir> [--strict] [--markdown]   run the production checklist on a directory of manifests
   spire-constructs report <dir>                          print the identity report (Markdown) of a directory of manifests
-  spire-constructs diff <old-dir> <new-dir>              what changed in identity terms (widening changes first)`;
+  spire-constructs diff [--fail-on-widening] <old-dir> <new-dir>
+                                                         what changed in identity terms (widening changes first);
+                                                         --fail-on-widening: exit 1 when anything widened`;
 
-function identityReportOf(dir: string): IdentityReport {
+const FLAGS: Record<string, string[]> = { check: ['--strict', '--markdown'], report: [], diff: ['--fail-on-widening'] };
+
+/** Reads the manifests of a directory, noting each skipped document on stderr. */
+function manifestsOf(dir: string, out: CliOutput) {
+  const { objects, skipped } = readManifestDirectory(dir);
+  for (const note of skipped) out.error(`Note: ${path.join(dir, note)}`);
+  return objects;
+}
+
+/** The identity report of a directory: built from its manifests, else read from its `identities.json`. */
+function identityReportOf(dir: string, out: CliOutput): IdentityReport {
+  const objects = manifestsOf(dir, out);
   const json = path.join(dir, 'identities.json');
-  if (fs.existsSync(json)) {
-    return JSON.parse(fs.readFileSync(json, 'utf8')) as IdentityReport;
+  if (objects.length === 0 && fs.existsSync(json)) {
+    out.error(`Note: ${dir} holds no manifests; reading ${json}.`);
+    return normalizeIdentityReport(JSON.parse(fs.readFileSync(json, 'utf8')) as IdentityReport);
   }
-  return buildIdentityReport(readManifests(dir));
+  return buildIdentityReport(objects);
 }
 
 /**
- * Runs the CLI. Returns the exit code: 0 success, 1 blocking findings, 2 bad usage or input.
+ * Runs the CLI. Returns the exit code: 0 success, 1 blocking findings (check) or widening
+ * (diff --fail-on-widening), 2 bad usage or input.
  */
 export function runCli(argv: string[], out: CliOutput): number {
   const [command, ...rest] = argv;
   const flags = rest.filter((a) => a.startsWith('--'));
   const args = rest.filter((a) => !a.startsWith('--'));
+  const unknown = flags.filter((f) => FLAGS[command] !== undefined && !FLAGS[command].includes(f));
+  if (unknown.length > 0) {
+    out.error(`Unknown option ${unknown.map((f) => `"${f}"`).join(', ')} for "${command}".`);
+    out.error(USAGE);
+    return 2;
+  }
   try {
     switch (command) {
       case 'check': {
         if (args.length !== 1) break;
-        const objects = readManifests(args[0]);
+        const objects = manifestsOf(args[0], out);
         out.error(`Checking ${objects.length} objects from ${args[0]} …`);
         const findings = runChecklist(objects);
+        const strict = flags.includes('--strict');
         if (flags.includes('--markdown')) {
           out.log(renderChecklistMarkdown(findings));
         } else {
-          findings.forEach((f) => out.log(formatFinding(f)));
+          formatFindings(findings, strict).forEach((l) => out.log(l));
         }
-        const blocking = blockingFindings(findings, flags.includes('--strict'));
+        const blocking = blockingFindings(findings, strict);
         const errors = findings.filter((f) => f.level === Level.ERROR).length;
-        out.error(`${findings.length} finding(s): ${errors} ERROR, ${findings.length - errors} WARN/INFO.`);
+        const acked = findings.filter((f) => f.acknowledged !== undefined).length;
+        out.error(`${findings.length} finding(s): ${errors} ERROR, ${findings.length - errors} WARN/INFO; ${blocking.length} blocking, ${acked} acknowledged.`);
         return blocking.length > 0 ? 1 : 0;
       }
       case 'report': {
         if (args.length !== 1) break;
-        out.log(renderIdentityMarkdown(buildIdentityReport(readManifests(args[0]))));
+        out.log(renderIdentityMarkdown(buildIdentityReport(manifestsOf(args[0], out))));
         return 0;
       }
       case 'diff': {
         if (args.length !== 2) break;
-        out.log(renderDiffMarkdown(diffIdentityReports(identityReportOf(args[0]), identityReportOf(args[1]))));
+        const changes = diffIdentityReports(identityReportOf(args[0], out), identityReportOf(args[1], out));
+        out.log(renderDiffMarkdown(changes));
+        const widening = wideningChanges(changes);
+        if (flags.includes('--fail-on-widening') && widening.length > 0) {
+          out.error(`${widening.length} widening change(s):`);
+          widening.forEach((c) => out.error(`WIDENING ${c.kind}: ${c.text}`));
+          return 1;
+        }
         return 0;
       }
       case undefined:

@@ -3,8 +3,27 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { KubeObject } from '../checklist/rule';
 
-/** Reads every Kubernetes object of the `.yaml`, `.yml` and `.json` files below a directory. */
-export function readManifests(dir: string): KubeObject[] {
+/** What {@link readManifestDirectory} found: the Kubernetes objects, and the documents it skipped. */
+export interface ManifestDirectory {
+  /** Every Kubernetes object (a document with a string `apiVersion` and `kind`), `List` items included. */
+  readonly objects: KubeObject[];
+  /** One note per skipped document: `file (document n): why`. */
+  readonly skipped: string[];
+}
+
+/** Configuration files that look like objects but are never applied to a cluster. */
+const NOT_APPLIED = /^(kustomize\.config\.k8s\.io|config\.kubernetes\.io|kpt\.dev)\//;
+
+/** Reports this library writes beside the manifests (not manifests themselves). */
+const REPORTS = /^(identities|checklist)\.json$/;
+
+/**
+ * Reads every Kubernetes object of the `.yaml`, `.yml` and `.json` files below a directory.
+ * Documents that are not Kubernetes objects (no `apiVersion`/`kind`: Helm values, the generated
+ * `istiod-values.yaml`, a `kustomization.yaml`) are skipped with a note; a file that cannot be
+ * parsed at all fails, naming the file.
+ */
+export function readManifestDirectory(dir: string): ManifestDirectory {
   let stat;
   try {
     stat = fs.statSync(dir);
@@ -19,11 +38,12 @@ export function readManifests(dir: string): KubeObject[] {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\.(ya?ml)$/.test(e.name) || (e.name.endsWith('.json') && !/^(identities|checklist)\.json$/.test(e.name))) files.push(p);
+      else if (/\.(ya?ml)$/.test(e.name) || (e.name.endsWith('.json') && !REPORTS.test(e.name))) files.push(p);
     }
   };
   walk(dir);
   const objects: KubeObject[] = [];
+  const skipped: string[] = [];
   for (const f of files) {
     let docs: unknown[];
     try {
@@ -31,14 +51,51 @@ export function readManifests(dir: string): KubeObject[] {
     } catch (e) {
       throw new Error(`${f}: cannot be read as ${f.endsWith('.json') ? 'JSON' : 'YAML'} (${e instanceof Error ? e.message.split('\n')[0] : String(e)}).`);
     }
-    for (const doc of docs) {
-      const d = doc as { kind?: string; apiVersion?: string; items?: unknown[] } | null;
-      if (!d || typeof d !== 'object') continue;
-      if (d.kind === 'List' && Array.isArray(d.items)) objects.push(...(d.items as KubeObject[]));
-      else if (d.kind && d.apiVersion) objects.push(d as KubeObject);
-    }
+    const rel = path.relative(dir, f) || path.basename(f);
+    docs.forEach((doc, i) => {
+      const where = docs.length > 1 ? `${rel} (document ${i + 1})` : rel;
+      if (doc === null || doc === undefined) return; // an empty document (`---` at the end)
+      const problem = notAnObject(doc);
+      if (problem) {
+        skipped.push(`${where}: ${problem}`);
+        return;
+      }
+      const d = doc as KubeObject & { items?: unknown[] };
+      if (d.kind === 'List' || (d.kind.endsWith('List') && Array.isArray(d.items))) {
+        (Array.isArray(d.items) ? d.items : []).forEach((item, j) => {
+          const p = notAnObject(item);
+          if (p) skipped.push(`${where} item ${j + 1}: ${p}`);
+          else objects.push(item as KubeObject);
+        });
+        return;
+      }
+      objects.push(d);
+    });
   }
-  return objects;
+  return { objects, skipped };
+}
+
+/** Reads every Kubernetes object below a directory (see {@link readManifestDirectory}; skipped documents are dropped silently). */
+export function readManifests(dir: string): KubeObject[] {
+  return readManifestDirectory(dir).objects;
+}
+
+/** Why a parsed document is not a Kubernetes object, or undefined when it is one. */
+function notAnObject(doc: unknown): string | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    return `not a Kubernetes object (a ${Array.isArray(doc) ? 'list' : typeof doc === 'object' ? 'null' : typeof doc}, not a mapping with apiVersion and kind); skipped.`;
+  }
+  const d = doc as Record<string, unknown>;
+  if (typeof d.apiVersion !== 'string' || typeof d.kind !== 'string' || d.apiVersion === '' || d.kind === '') {
+    return 'not a Kubernetes object (no apiVersion/kind; a values or configuration file?); skipped.';
+  }
+  if (NOT_APPLIED.test(d.apiVersion)) {
+    return `${d.kind} (${d.apiVersion}) is tool configuration, not a Kubernetes object; skipped.`;
+  }
+  if (d.metadata !== undefined && (typeof d.metadata !== 'object' || d.metadata === null || Array.isArray(d.metadata))) {
+    return `${d.kind}: metadata is not a mapping; skipped.`;
+  }
+  return undefined;
 }
 
 function parseYaml(text: string): unknown[] {

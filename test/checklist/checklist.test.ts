@@ -1,5 +1,8 @@
 import { ApiObject, App, Chart, Lazy, Testing } from 'cdk8s';
 import { ANY, Checklist, ChecklistChart, expectChecklist, PostgresDatabase, ServerDatabase, SpiffeIdScheme, SpireStack, TrustDomain, WorkloadIdentity } from '../../src';
+import { Finding, formatFindings, runChecklist } from '../../src/checklist/engine';
+import { KubeObject, Level } from '../../src/checklist/rule';
+import { RULES } from '../../src/checklist/rules';
 
 function devStack(app: App = Testing.app()) {
   const chart = new Chart(app, 'dev');
@@ -110,5 +113,84 @@ describe('The checklist as an explicit synth step', () => {
     expect(Object.prototype.hasOwnProperty.call(chart, 'toJson')).toBe(false);
     expect(chart.node.validate()[0]).toMatch(/^Production checklist: 2 finding\(s\)/);
     expect(() => app.synthYaml()).toThrow(/Validation failed with the following errors:\n {2}\[dev\] Production checklist/);
+  });
+});
+
+describe('Blocking findings are listed first, acknowledged ones after under their own heading', () => {
+  test('Checklist.check: the blocking finding before every acknowledged one', () => {
+    const { app, chart } = devStack();
+    // SPIRE-SRV1 comes first in rule order; acknowledged, it must come after the blocking SPIRE-DS1.
+    Checklist.acknowledge(chart, 'SPIRE-SRV1', 'development cluster, one replica');
+    let message = '';
+    try {
+      app.synthYaml();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('Production checklist: 1 finding(s) must be fixed or acknowledged');
+    const ds1 = message.indexOf('SPIRE-DS1 ERROR');
+    const heading = message.indexOf('Acknowledged (not blocking):');
+    const srv1 = message.indexOf('SPIRE-SRV1 ERROR');
+    expect(ds1).toBeGreaterThan(0);
+    expect(heading).toBeGreaterThan(ds1);
+    expect(srv1).toBeGreaterThan(heading);
+    expect(message).toContain('SPIRE-SRV1 ERROR StatefulSet spire-server/spire-server: runs 1 SPIRE server replica(s); at least 3 are needed for HA. (acknowledged: development cluster, one replica)');
+    // The WARN findings that do not block come between, under their own heading.
+    expect(message.indexOf('Not blocking:')).toBeGreaterThan(ds1);
+    expect(message.indexOf('Not blocking:')).toBeLessThan(heading);
+  });
+
+  test('formatFindings: blocking, then open not blocking, then acknowledged', () => {
+    const f = (ruleId: string, level: Level, acknowledged?: string): Finding => ({
+      ruleId, level, object: 'X a/b', message: 'm.', title: 't', reason: 'r', fix: 'f.', ...(acknowledged ? { acknowledged } : {}),
+    });
+    const lines = formatFindings([f('A', Level.ERROR, 'because of reasons'), f('B', Level.WARN), f('C', Level.ERROR)], false, '  ');
+    expect(lines).toEqual([
+      '  C ERROR X a/b: m. Fix: f.',
+      'Not blocking:',
+      '  B WARN X a/b: m. Fix: f.',
+      'Acknowledged (not blocking):',
+      '  A ERROR X a/b: m. (acknowledged: because of reasons)',
+    ]);
+    expect(formatFindings([f('B', Level.WARN)], true)).toEqual(['B WARN X a/b: m. Fix: f.']);
+  });
+});
+
+describe('Fixes name this library\'s props only for its own manifests', () => {
+  const helmServer = (labels: Record<string, string>): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'spire-server', namespace: 'spire-server', labels },
+    spec: { replicas: 1, template: { spec: { containers: [{ name: 'spire-server', image: 'ghcr.io/spiffe/spire-server:1.15.3' }] } } },
+  });
+  const srv1 = (objects: KubeObject[], origin?: 'spire-constructs' | 'other' | 'auto') => runChecklist(objects, { origin }).find((x) => x.ruleId === 'SPIRE-SRV1')!;
+
+  test('Helm output (managed-by Helm) and unlabelled manifests get the neutral fix: the Kubernetes/SPIRE field', () => {
+    for (const labels of [{ 'app.kubernetes.io/managed-by': 'Helm' }, {}] as Array<Record<string, string>>) {
+      const f = srv1([helmServer(labels)]);
+      expect(f.fix).toBe("Set the SPIRE server StatefulSet's (or Deployment's) spec.replicas to 3 or more, with a shared SQL datastore (server.conf plugins.DataStore sql: postgres or mysql).");
+      expect(f.fix).not.toContain("'replicas'");
+    }
+  });
+
+  test('manifests labelled managed-by spire-constructs get the fix in this library\'s props; a Helm object among them gets the neutral one', () => {
+    expect(srv1([helmServer({ 'app.kubernetes.io/managed-by': 'spire-constructs' })]).fix).toBe("Set 'replicas' to 3 or more (with a shared Postgres datastore).");
+    const ours: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', labels: { 'app.kubernetes.io/managed-by': 'spire-constructs' } } };
+    expect(srv1([ours, helmServer({ 'app.kubernetes.io/managed-by': 'Helm' })]).fix).toMatch(/^Set the SPIRE server StatefulSet's/);
+    expect(srv1([ours, helmServer({})]).fix).toBe("Set 'replicas' to 3 or more (with a shared Postgres datastore).");
+    expect(srv1([helmServer({})], 'spire-constructs').fix).toBe("Set 'replicas' to 3 or more (with a shared Postgres datastore).");
+  });
+
+  test('synth (a chart of this library) prints the library\'s fixes even for objects without the label', () => {
+    const { chart } = devStack();
+    expect(Checklist.evaluate(chart).find((x) => x.ruleId === 'SPIRE-SRV1')?.fix).toBe("Set 'replicas' to 3 or more (with a shared Postgres datastore).");
+  });
+
+  test('every rule whose fix names this library\'s API has a neutral fix that names none of it', () => {
+    const api = /WorkloadIdentity|SpireServer|SpireAgent|SpireStack|MeshPolicy|RolloutStage|Mesh\.|PostgresDatabase|UpstreamAuthority\.|KubeletVerification|NodeAttestor\.|ApiServerAccess|\bAntiAffinity\.|'[a-zA-Z]+'|bind\(\)|acknowledge/;
+    for (const rule of RULES) {
+      if (api.test(rule.fix)) expect({ id: rule.id, neutralFix: rule.neutralFix }).toEqual({ id: rule.id, neutralFix: expect.any(String) });
+      if (rule.neutralFix !== undefined) expect({ id: rule.id, names: api.exec(rule.neutralFix)?.[0] }).toEqual({ id: rule.id, names: undefined });
+    }
   });
 });

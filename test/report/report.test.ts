@@ -11,16 +11,26 @@ const objects = (): KubeObject[] => production(Testing.app()).charts.flatMap((c)
 describe('identity report', () => {
   const report = buildIdentityReport(objects());
 
-  test('identities with namespace, service account, TTLs; calls with methods, paths, stage', () => {
+  test('identities with namespace, service account, pod selector, TTLs; calls with methods, paths, stage, caller trust domain', () => {
     expect(report.identities.map((i) => i.spiffeId)).toEqual([
       'spiffe://prod.example.com/ns/payments/sa/order-service',
       'spiffe://prod.example.com/ns/payments/sa/payment-service',
       'spiffe://prod.example.com/ns/payments/sa/subscription-service',
       'spiffe://prod.example.com/ns/spire-oidc/sa/spiffe-oidc-discovery-provider',
     ]);
-    expect(report.identities[0]).toMatchObject({ namespace: 'payments', serviceAccount: 'order-service', x509SvidTtl: '1h', jwtSvidTtl: '5m' });
+    expect(report.identities[0]).toMatchObject({
+      name: 'payments-order-service',
+      namespace: 'payments',
+      serviceAccount: 'order-service',
+      pins: ['pods labelled spire-constructs.io/service-account=order-service'],
+      x509SvidTtl: '1h',
+      jwtSvidTtl: '5m',
+    });
+    expect(report.trustDomains).toEqual(['prod.example.com']);
     expect(report.calls).toContainEqual({
       caller: 'spiffe://prod.example.com/ns/payments/sa/order-service',
+      callerTrustDomain: 'prod.example.com',
+      foreign: false,
       callee: 'spiffe://prod.example.com/ns/payments/sa/payment-service',
       methods: ['POST'],
       paths: ['/api/payments/refund'],
@@ -33,7 +43,7 @@ describe('identity report', () => {
   test('markdown has the two tables and a Mermaid graph', () => {
     const md = renderIdentityMarkdown(report);
     expect(md).toContain('| SPIFFE ID | namespace | service account |');
-    expect(md).toContain('| caller | callee | methods | paths | ports | stage | mesh |');
+    expect(md).toContain('| caller | caller trust domain | callee | methods | paths | ports | stage | mesh |');
     expect(md).toContain('```mermaid\ngraph LR');
     expect(md).toMatch(/n\d -->\|"POST \/api\/payments\/refund"\| n\d/);
   });
@@ -41,7 +51,7 @@ describe('identity report', () => {
 
 describe('diff', () => {
   const before = buildIdentityReport(objects());
-  type Mutable = { identities: IdentityReport['identities']; calls: IdentityReport['calls'] };
+  type Mutable = { -readonly [K in keyof IdentityReport]: IdentityReport[K] };
   const widen = (r: IdentityReport): Mutable => JSON.parse(JSON.stringify(r));
 
   test('no change, no diff', () => {
@@ -51,18 +61,20 @@ describe('diff', () => {
 
   test('widening changes come first and are marked', () => {
     const after = widen(before);
-    after.identities[0] = { ...after.identities[0], serviceAccount: '*', x509SvidTtl: '4h' };
+    const first = after.identities[0];
+    after.identities[0] = { ...first, serviceAccount: '*', selector: { ...first.selector, workloadSelectors: ['k8s:ns:payments'] }, x509SvidTtl: '4h' };
     after.calls.push({ ...after.calls[0], caller: 'spiffe://prod.example.com/ns/shop/sa/web' });
     after.calls.splice(1, 1);
     after.identities.pop();
     const changes = diffIdentityReports(before, after);
     expect(changes.filter((c) => c.widening).map((c) => c.text)).toEqual([
-      'spiffe://prod.example.com/ns/payments/sa/order-service: service account selector order-service → * (widened to any)',
-      'spiffe://prod.example.com/ns/payments/sa/order-service: X509-SVID TTL 1h → 4h',
+      'ClusterSPIFFEID payments-order-service (spiffe://prod.example.com/ns/payments/sa/order-service): ' +
+        'workload selectors [k8s:ns:payments, k8s:sa:order-service] → [k8s:ns:payments] (widened: k8s:sa:order-service no longer required)',
+      'ClusterSPIFFEID payments-order-service (spiffe://prod.example.com/ns/payments/sa/order-service): X509-SVID TTL 1h → 4h',
       expect.stringMatching(/^caller gained: spiffe:\/\/prod.example.com\/ns\/shop\/sa\/web → /),
     ]);
     expect(changes.filter((c) => !c.widening).map((c) => c.text)).toEqual([
-      'identity removed: spiffe://prod.example.com/ns/spire-oidc/sa/spiffe-oidc-discovery-provider',
+      'identity removed: spiffe://prod.example.com/ns/spire-oidc/sa/spiffe-oidc-discovery-provider (ClusterSPIFFEID spire-oidc-spiffe-oidc-discovery-provider)',
       expect.stringMatching(/^caller lost: /),
     ]);
     const md = renderDiffMarkdown(changes);
@@ -74,8 +86,12 @@ describe('diff', () => {
     after.calls = after.calls.map((c) => ({ ...c, stage: 'PERMISSIVE' }));
     after.identities[1] = { ...after.identities[1], x509SvidTtl: '30m' };
     const changes = diffIdentityReports(before, after);
-    expect(changes).toContainEqual({ widening: true, text: 'stage of spiffe://prod.example.com/ns/payments/sa/payment-service: ENFORCE → PERMISSIVE' });
-    expect(changes).toContainEqual({ widening: false, text: 'spiffe://prod.example.com/ns/payments/sa/payment-service: X509-SVID TTL 1h → 30m' });
+    expect(changes).toContainEqual({ widening: true, kind: 'stage', text: 'stage of spiffe://prod.example.com/ns/payments/sa/payment-service: ENFORCE → PERMISSIVE (loosened)' });
+    expect(changes).toContainEqual({
+      widening: false,
+      kind: 'ttl',
+      text: 'ClusterSPIFFEID payments-payment-service (spiffe://prod.example.com/ns/payments/sa/payment-service): X509-SVID TTL 1h → 30m',
+    });
   });
 });
 
@@ -115,6 +131,13 @@ describe('synthWithReports and the CLI', () => {
     expect(runCli(['check', bad], o)).toBe(1);
     expect(out.join('\n')).toContain('SPIRE-SRV1 ERROR Deployment spire/spire-server');
     expect(out.join('\n')).toContain('SPIRE-SEC2 ERROR');
+    // Blocking findings first (SPIRE-SEC2 is the last rule, SPIRE-SRV2 WARN the second), the others after their heading.
+    const heading = out.indexOf('Not blocking:');
+    expect(heading).toBeGreaterThan(0);
+    expect(out.slice(0, heading).every((l) => / ERROR /.test(l))).toBe(true);
+    expect(out.slice(0, heading).some((l) => l.startsWith('SPIRE-SEC2 ERROR'))).toBe(true);
+    expect(out.slice(heading + 1).every((l) => !/ ERROR /.test(l))).toBe(true);
+    expect(out.slice(heading + 1).some((l) => l.startsWith('SPIRE-SRV2 WARN'))).toBe(true);
   });
 
   test('report and diff', () => {

@@ -7,6 +7,7 @@ export const agentEveryNode: Rule = {
   title: 'The SPIRE agent runs as a DaemonSet that tolerates every taint.',
   reason: 'A node without an agent runs workloads that can never get an identity.',
   fix: "Keep 'tolerateAllTaints' (the default) or list the tolerations of every node pool.",
+  neutralFix: 'Give the spire-agent DaemonSet\'s pod spec tolerations for every node taint (e.g. a toleration with operator: Exists).',
   check: (objects) => {
     const agents = workloadsRunning(objects, 'spire-agent');
     const hits = agents

@@ -11,6 +11,7 @@ export const agentIstioSocket: Rule = {
   title: 'When sidecars use the spire injection template, the agent\'s socket directory has `socket`.',
   reason: 'istio-proxy looks for /run/secrets/workload-spiffe-uds/socket; without that name it falls back to istiod\'s CA and the SPIFFE principals never match.',
   fix: "Keep SpireAgent 'socketAlternateNames' with 'socket' (the default).",
+  neutralFix: 'Make the agent\'s socket also reachable as `socket` in the socket directory (a symlink, e.g. made by an init container): Istio\'s SPIRE integration looks for that name.',
   check: (objects) => {
     const spirePods = workloads(objects).filter((w) => (w.podAnnotations['inject.istio.io/templates'] ?? '').split(',').map((t) => t.trim()).includes('spire'));
     if (spirePods.length === 0) return [];

@@ -7,6 +7,7 @@ export const psatNodeAttestation: Rule = {
   title: 'Nodes attest with k8s_psat (projected service account tokens).',
   reason: 'Projected tokens are audience-bound and short-lived; the legacy k8s_sat attestor was removed in SPIRE 1.12, join tokens are for bootstrapping.',
   fix: 'Use NodeAttestor.k8sPsat (SpireServer and SpireAgent do).',
+  neutralFix: 'Use the k8s_psat NodeAttestor in server.conf and agent.conf (the agent presenting a projected service account token with audience spire-server).',
   check: (objects) => [
     ...serverConfigs(objects)
       .filter((f) => f.config && !plugins(f.config, 'NodeAttestor').some(([n]) => n === 'k8s_psat'))

@@ -7,6 +7,7 @@ export const svidTtl: Rule = {
   title: 'The default X509-SVID TTL is at most 1 hour.',
   reason: 'A stolen SVID is useful until it expires; short lifetimes bound the damage.',
   fix: "Set 'defaultX509SvidTtl' to 1h or less (the default).",
+  neutralFix: 'Set server.default_x509_svid_ttl in server.conf to 1h or less.',
   check: (objects) =>
     serverConfigs(objects)
       .filter((f) => f.config?.server && goDurationSeconds(f.config.server.default_x509_svid_ttl ?? '1h') > 3600)

@@ -7,6 +7,7 @@ export const postgresDatastore: Rule = {
   title: 'The server datastore is PostgreSQL (not SQLite).',
   reason: 'SQLite lives on one replica\'s disk: it cannot be shared, so the server cannot be HA and loses entries with its volume.',
   fix: 'Use PostgresDatabase.cloudNativePg() or PostgresDatabase.external({...}).',
+  neutralFix: 'Set the DataStore sql plugin_data database_type to postgres (or mysql) with a connection_string to a replicated database, not sqlite3.',
   check: (objects) =>
     serverConfigs(objects).flatMap((f) =>
       plugins(f.config, 'DataStore')

@@ -7,6 +7,7 @@ export const postgresTls: Rule = {
   title: 'The Postgres connection verifies the server certificate (sslmode=verify-full).',
   reason: "lib/pq's default sslmode is require: encrypted but unauthenticated, so anyone on the path can impersonate the database.",
   fix: 'Use sslmode=verify-full with sslrootcert (PostgresDatabase does).',
+  neutralFix: 'Add sslmode=verify-full and sslrootcert=<the database CA file> to the DataStore sql connection_string.',
   check: (objects) =>
     serverConfigs(objects).flatMap((f) =>
       plugins(f.config, 'DataStore')

@@ -19,6 +19,7 @@ export const identityPins: Rule = {
   title: 'Every identity pins namespace and service account (static entries: at least two selectors).',
   reason: 'Loose selectors are how the wrong workload picks up the wrong identity.',
   fix: "Declare a WorkloadIdentity with 'namespace' and 'serviceAccount' (or acknowledge the broad selector with a reason).",
+  neutralFix: 'In the ClusterSPIFFEID pin the namespace (namespaceSelector on kubernetes.io/metadata.name, or a k8s:ns workload selector) and the service account (a k8s:sa workload selector, or {{ .PodSpec.ServiceAccountName }} in spiffeIDTemplate); give a ClusterStaticEntry at least two selectors.',
   check: (objects) => {
     const hits = [];
     for (const o of objects as any[]) {

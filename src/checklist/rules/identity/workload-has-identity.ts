@@ -17,6 +17,7 @@ export const workloadHasIdentity: Rule = {
   title: 'Every workload that mounts the Workload API has a declared identity.',
   reason: 'A workload that asks for an SVID but matches no registration gets none (and fails), or gets one from a broad fallback.',
   fix: 'Declare a WorkloadIdentity for its namespace and service account and bind() the workload.',
+  neutralFix: 'Add a ClusterSPIFFEID whose namespaceSelector and podSelector match the workload\'s pods and whose selectors pin its namespace and service account.',
   check: (objects) => {
     // Identities indexed by the namespace they pin ('' = any namespace).
     const byNs = new Map<string, any[]>();

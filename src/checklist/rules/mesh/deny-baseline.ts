@@ -8,6 +8,7 @@ export const denyBaseline: Rule = {
   title: 'Where a mesh is used, a deny-all baseline with explicit allows is enforced.',
   reason: 'Without a deny-all baseline, any workload not named by an ALLOW policy accepts every caller.',
   fix: 'Move the namespace to RolloutStage.ENFORCE.',
+  neutralFix: 'Add an enforced deny-all baseline: Istio, an AuthorizationPolicy with `spec: {}` in the namespace (no istio.io/dry-run annotation); Linkerd, Servers with accessPolicy: deny (and config.linkerd.io/default-inbound-policy: deny on the pods).',
   check: (objects) => {
     const hits = [];
     const all = objects as any[];

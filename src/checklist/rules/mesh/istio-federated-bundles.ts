@@ -13,6 +13,7 @@ export const istioFederatedBundles: Rule = {
   title: 'With foreign callers in Istio policies, the agents serve every bundle (own and federated) as ROOTCA.',
   reason: 'Sidecars trust only the ROOTCA SDS resource; with SPIRE\'s default it holds the local bundle only, and a federated caller\'s handshake fails.',
   fix: "SpireAgent sds: { defaultBundleName: 'null', defaultAllBundlesName: 'ROOTCA' } (SpireStack: agent: { sds: ... }).",
+  neutralFix: 'In agent.conf, set sds { default_bundle_name = "null", default_all_bundles_name = "ROOTCA" } so ROOTCA carries the federated bundles.',
   check: (objects) => {
     const local = new Set(serverConfigs(objects).map((c) => c.config?.server?.trust_domain).filter((t): t is string => typeof t === 'string'));
     if (local.size === 0) return [];

@@ -12,6 +12,7 @@ export const istioSpireInjection: Rule = {
   title: 'Istio sidecars of callees and callers take their SVIDs from SPIRE (`inject.istio.io/templates` with `spire`).',
   reason: 'A sidecar injected without the spire template gets its certificate from istiod: the SPIFFE principals of the policies never match and every declared call is denied.',
   fix: 'Bind the workloads to their WorkloadIdentity (MeshPolicy with Mesh.istio() adds `inject.istio.io/templates: sidecar,spire`), and install istiod with the generated istiod-values.yaml.',
+  neutralFix: 'Annotate the pod templates with inject.istio.io/templates: sidecar,spire and sidecar.istio.io/inject: "true", and install istiod with a spire injection template that mounts the SPIFFE CSI volume at /run/secrets/workload-spiffe-uds.',
   check: (objects) => {
     const all = workloads(objects);
     const spire = (w: Workload) => (w.podAnnotations['inject.istio.io/templates'] ?? '').split(',').map((t) => t.trim()).includes('spire');

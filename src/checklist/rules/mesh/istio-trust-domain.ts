@@ -28,6 +28,7 @@ export const istioTrustDomain: Rule = {
   title: 'Istio principals are in the trust domain SPIRE issues (or a federated one).',
   reason: 'istiod must run with meshConfig.trustDomain equal to SPIRE\'s: a principal in any other trust domain never matches an SVID, and the call is denied.',
   fix: 'Install istiod with the generated istiod-values.yaml (meshConfig.trustDomain = the SPIRE trust domain); declare foreign callers with MeshPolicy.foreignCaller and a FederatedTrustDomain.',
+  neutralFix: 'Install istiod with meshConfig.trustDomain equal to SPIRE\'s trust domain; name callers of another trust domain only when SPIRE federates with it (ClusterFederatedTrustDomain).',
   check: (objects) => {
     const tds = spireTrustDomains(objects);
     if (tds.size === 0) return [];

@@ -10,6 +10,7 @@ export const linkerdInjected: Rule = {
   reason:
     'Linkerd enforces Servers, routes and authorizations in the proxy it injects: a pod without the proxy answers every caller, whatever the policy says.',
   fix: 'Annotate the pod template (or its namespace) with linkerd.io/inject: enabled; MeshPolicy with Mesh.linkerd() does it for the workloads bound to its identities.',
+  neutralFix: 'Annotate the pod template (or its namespace) with linkerd.io/inject: enabled.',
   check: (objects) => {
     const all = objects as any[];
     const servers = all.filter((o) => o.kind === 'Server' && o.apiVersion?.startsWith('policy.linkerd.io') && (o.spec?.accessPolicy ?? 'deny') === 'deny');

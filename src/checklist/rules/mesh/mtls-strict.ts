@@ -6,6 +6,7 @@ export const mtlsStrict: Rule = {
   title: 'Where Istio authorizes by identity, mTLS is STRICT.',
   reason: 'Under PERMISSIVE, plaintext clients bypass the identity check entirely ("mTLS without authorization is theater", and so is authorization without mTLS).',
   fix: 'Move the namespace to RolloutStage.STRICT or ENFORCE.',
+  neutralFix: 'Set the namespace\'s Istio PeerAuthentication spec.mtls.mode to STRICT.',
   check: (objects) => {
     const hits = [];
     const all = objects as any[];

@@ -6,6 +6,7 @@ export const noWildcardPrincipals: Rule = {
   title: 'Policies name exact caller identities (no wildcard principals).',
   reason: 'A wildcard principal allows any authenticated workload: mTLS without authorization.',
   fix: 'List each allowed caller with MeshPolicy.allow(caller, callee).',
+  neutralFix: 'Replace the wildcard in the AuthorizationPolicy (principals, MeshTLSAuthentication identities) with the exact identity of each allowed caller.',
   check: (objects) => {
     const hits = [];
     for (const o of objects as any[]) {

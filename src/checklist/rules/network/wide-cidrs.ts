@@ -13,6 +13,7 @@ export const wideCidrs: Rule = {
   title: 'NetworkPolicies name their peers; a 0.0.0.0/0 carries a written reason.',
   reason: 'A 0.0.0.0/0 peer opens the port to every address, and CNIs such as Cilium do not apply CIDR rules to in-cluster peers at all: in-cluster peers are selected by labels.',
   fix: "Select in-cluster peers by namespace and labels; for the API server use ApiServerAccess.cidrs([...]), .cilium() or .anyAddress(reason); for an external database give 'cidr' or 'cidrReason'.",
+  neutralFix: 'Select in-cluster peers with namespaceSelector and podSelector; where an ipBlock must be 0.0.0.0/0 (API server, kubelet), write why in the NetworkPolicy annotation spire-constructs.io/wide-cidr-reason.',
   check: (objects) => {
     const hits = [];
     for (const o of objects as any[]) {

@@ -20,6 +20,7 @@ export const oidcIssuer: Rule = {
     'Relying parties (cloud IAM, any OIDC client) accept a JWT-SVID only when its `iss` equals the issuer of the discovery document they fetched over https; ' +
     'the provider answers only for hosts in its domains.',
   fix: "Use SpireStack's oidcDiscoveryProvider option (it sets the server's jwtIssuer to the provider's https issuer), or set both to the same https URL.",
+  neutralFix: 'Set the OIDC discovery provider\'s jwt_issuer and the server\'s jwt_issuer (server.conf) to the same https URL, and list its host in the provider\'s domains.',
   check: (objects) => {
     const servers = serverConfigs(objects);
     const hits = [];

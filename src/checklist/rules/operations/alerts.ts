@@ -7,6 +7,7 @@ export const alerts: Rule = {
   title: 'Alerts fire when the SPIRE server or an agent is down.',
   reason: 'Workloads keep cached SVIDs only until they expire; an outage must page someone before that.',
   fix: "Keep the SpireServer 'monitoring.prometheusRule' and the SpireAgent 'monitoring.prometheusRule' (the defaults).",
+  neutralFix: 'Add PrometheusRules (monitoring.coreos.com/v1) that alert when the SPIRE server or an agent is down.',
   check: (objects) => {
     const names = (objects as any[])
       .filter((o) => o.kind === 'PrometheusRule')

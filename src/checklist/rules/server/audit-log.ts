@@ -7,6 +7,7 @@ export const auditLog: Rule = {
   title: 'The server audit log is on (audit_log_enabled).',
   reason: 'Registrations and deregistrations of identities must be traceable.',
   fix: "Keep 'auditLogEnabled' true (the default).",
+  neutralFix: 'Set server.audit_log_enabled = true in server.conf.',
   check: (objects) =>
     serverConfigs(objects)
       .filter((f) => f.config?.server?.audit_log_enabled !== true)

@@ -7,6 +7,7 @@ export const controllerManager: Rule = {
   title: 'Registration is automated by the SPIRE controller manager.',
   reason: 'Hand-made entries drift from the workloads they describe; ClusterSPIFFEID resources follow pods.',
   fix: 'Keep the controller manager enabled (the default) and declare identities as WorkloadIdentity.',
+  neutralFix: 'Run spire-controller-manager beside the server (reconciling ClusterSPIFFEIDs) and register workloads with ClusterSPIFFEID objects, not by hand.',
   check: (objects) =>
     workloadsRunning(objects, 'spire-server')
       .filter((w) => !containersOf(w.podSpec).some((c) => imageRepository(c.image).endsWith('spire-controller-manager')))

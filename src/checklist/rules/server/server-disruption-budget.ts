@@ -7,6 +7,7 @@ export const serverDisruptionBudget: Rule = {
   title: 'A PodDisruptionBudget covers the SPIRE server pods.',
   reason: 'Without one, a node drain can evict every server replica at once.',
   fix: 'Add a PodDisruptionBudget (maxUnavailable: 1) selecting the server pods; SpireServer renders one.',
+  neutralFix: 'Add a PodDisruptionBudget (policy/v1) with maxUnavailable: 1 whose selector matches the SPIRE server pods.',
   check: (objects) => {
     const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
     return workloadsRunning(objects, 'spire-server')

@@ -7,6 +7,7 @@ export const serverPodSecurity: Rule = {
   title: 'SPIRE server pods meet Pod Security "restricted".',
   reason: 'The server holds the CA signing keys; a container escape there compromises every identity.',
   fix: 'Run every container non-root with a read-only root filesystem, allowPrivilegeEscalation: false, capabilities drop ALL and RuntimeDefault seccomp (SpireServer does).',
+  neutralFix: 'In the server\'s pod spec set securityContext.runAsNonRoot: true and seccompProfile.type: RuntimeDefault; on every container readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities.drop: [ALL].',
   check: (objects) => {
     const hits = [];
     for (const w of workloadsRunning(objects, 'spire-server')) {

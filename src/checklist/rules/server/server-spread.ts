@@ -7,6 +7,7 @@ export const serverSpread: Rule = {
   title: 'SPIRE server replicas are spread over nodes (pod anti-affinity or topology spread).',
   reason: 'Replicas on one node fail together.',
   fix: 'Keep AntiAffinity.REQUIRED (the default) or add topologySpreadConstraints on kubernetes.io/hostname or a zone.',
+  neutralFix: 'Add to the server\'s pod spec a required podAntiAffinity on kubernetes.io/hostname, or topologySpreadConstraints on kubernetes.io/hostname or topology.kubernetes.io/zone.',
   check: (objects) =>
     workloadsRunning(objects, 'spire-server')
       .filter((w) => !w.podSpec.affinity?.podAntiAffinity && !(w.podSpec.topologySpreadConstraints ?? []).length)
