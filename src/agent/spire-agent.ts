@@ -261,8 +261,8 @@ export class SpireAgent extends Construct {
                   name: 'prepare-socket-dir',
                   image: props.socketDirImage ?? Images.BUSYBOX,
                   imagePullPolicy: 'IfNotPresent',
-                  // Hands the root-owned host socket directory to the agent's uid and links the
-                  // alternate socket names (Istio's sidecars look for `socket`) to the socket.
+                  // Links the alternate socket names (Istio's sidecars look for `socket`) to the
+                  // socket and hands the root-owned host socket directory to the agent's uid.
                   command: ['sh', '-c', prepareSocketDir(this.socketDir, this.socketName, this.socketAlternateNames)],
                   resources: renderResources(undefined, { cpuRequest: '10m', memoryRequest: '16Mi', cpuLimit: '100m', memoryLimit: '32Mi' }),
                   securityContext: {
@@ -389,5 +389,7 @@ export class SpireAgent extends Construct {
 
 /** The init container's script: the socket directory to the agent's uid, alternate names linked. */
 function prepareSocketDir(dir: string, socketName: string, alternateNames: string[]): string {
-  return [`chown ${SPIRE_UID}:${SPIRE_UID} ${dir}`, ...alternateNames.map((n) => `ln -sfn ${socketName} ${dir}/${n}`)].join(' && ');
+  // Links first, while root may still write the directory (it holds CHOWN only, no DAC_OVERRIDE);
+  // a link already there (a restart, after the chown) is kept.
+  return [...alternateNames.map((n) => `{ [ -L ${dir}/${n} ] || ln -s ${socketName} ${dir}/${n}; }`), `chown ${SPIRE_UID}:${SPIRE_UID} ${dir}`].join(' && ');
 }

@@ -254,8 +254,8 @@ export class OidcDiscoveryProvider extends Construct {
               // Kubelet probes come from the node, whose address no selector matches.
               { ports: [tcp(HEALTH_PORT)] },
             ],
-            // No egress: the Workload API is a unix socket (CSI volume), and the provider resolves no names.
-            egress: [],
+            // No egress (Egress in policyTypes, no rules; the API server stores an empty list as
+            // none): the Workload API is a unix socket (CSI volume), and the provider resolves no names.
           },
         });
       }

@@ -196,7 +196,7 @@ describe('SpireAgent socket directory: uid 1000, alternate names for Istio', () 
     const init = pod.initContainers[0];
     expect(init.name).toBe('prepare-socket-dir');
     expect(init.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'], add: ['CHOWN'] } });
-    expect(init.command).toEqual(['sh', '-c', 'chown 1000:1000 /run/spire/agent-sockets && ln -sfn spire-agent.sock /run/spire/agent-sockets/socket']);
+    expect(init.command).toEqual(['sh', '-c', '{ [ -L /run/spire/agent-sockets/socket ] || ln -s spire-agent.sock /run/spire/agent-sockets/socket; } && chown 1000:1000 /run/spire/agent-sockets']);
     expect(init.volumeMounts).toEqual([{ name: 'spire-agent-socket-dir', mountPath: '/run/spire/agent-sockets' }]);
     expect(init.image).toMatch(/^docker\.io\/library\/busybox:\d+\.\d+\.\d+$/);
   });
@@ -204,7 +204,8 @@ describe('SpireAgent socket directory: uid 1000, alternate names for Istio', () 
   test('socketAlternateNames: more names, none, or a refusal of what is no plain file name', () => {
     const two = render({ socketAlternateNames: ['socket', 'api.sock'] }).objects;
     expect(one(two, 'DaemonSet', 'spire-agent').spec.template.spec.initContainers[0].command[2]).toBe(
-      'chown 1000:1000 /run/spire/agent-sockets && ln -sfn spire-agent.sock /run/spire/agent-sockets/socket && ln -sfn spire-agent.sock /run/spire/agent-sockets/api.sock',
+      '{ [ -L /run/spire/agent-sockets/socket ] || ln -s spire-agent.sock /run/spire/agent-sockets/socket; } && ' +
+        '{ [ -L /run/spire/agent-sockets/api.sock ] || ln -s spire-agent.sock /run/spire/agent-sockets/api.sock; } && chown 1000:1000 /run/spire/agent-sockets',
     );
     expect(one(render({ socketAlternateNames: [] }).objects, 'DaemonSet', 'spire-agent').spec.template.spec.initContainers[0].command[2]).toBe('chown 1000:1000 /run/spire/agent-sockets');
     for (const bad of ['../x', 'a/b', 'spire-agent.sock', 'x; rm -rf /']) {

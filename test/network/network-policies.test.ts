@@ -1,4 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
+import { buildApp as linkerd } from '../../examples/linkerd/main';
+import { buildApp as production } from '../../examples/production/main';
+import { buildApp as quickstart } from '../../examples/quickstart/main';
 import {
   ApiServerAccess,
   DnsAccess,
@@ -122,4 +125,14 @@ describe('the agent and CSI namespaces have NetworkPolicies', () => {
       { toEntities: ['host'], toPorts: [{ ports: [{ port: '10250', protocol: 'TCP' }] }] },
     ]);
   });
+});
+
+test('no NetworkPolicy of any example renders an empty ingress or egress list (the API server stores it as none, and a second apply would change it)', () => {
+  for (const build of [production, linkerd, quickstart]) {
+    const app = build(Testing.app());
+    const empty = app.charts.flatMap((c: Chart) => c.toJson() as any[])
+      .filter((o: any) => o.kind === 'NetworkPolicy' && ['ingress', 'egress'].some((k) => Array.isArray(o.spec?.[k]) && o.spec[k].length === 0))
+      .map((o: any) => `${o.metadata.namespace}/${o.metadata.name}`);
+    expect(empty).toEqual([]);
+  }
 });

@@ -15,7 +15,7 @@ export const agentIstioSocket: Rule = {
   check: (objects) => {
     const spirePods = workloads(objects).filter((w) => (w.podAnnotations['inject.istio.io/templates'] ?? '').split(',').map((t) => t.trim()).includes('spire'));
     if (spirePods.length === 0) return [];
-    const links = (w: Workload) => (w.podSpec.initContainers ?? []).some((c: any) => /\bln\b[^&;]*\/socket(\s|$|&|;)/.test([...(c.command ?? []), ...(c.args ?? [])].join(' ')));
+    const links = (w: Workload) => (w.podSpec.initContainers ?? []).some((c: any) => /\bln\b[^&;]*\/socket(\s|$|&|;|\})/.test([...(c.command ?? []), ...(c.args ?? [])].join(' ')));
     return workloadsRunning(objects, 'spire-agent')
       .filter((agent) => containersOf(agent.podSpec).length > 0 && !links(agent))
       .map((agent) => ({ object: agent.name, message: `${spirePods.length} workload(s) use the spire injection template, but the agent's socket directory has no \`socket\` link.` }));
