@@ -35,9 +35,13 @@ export function writeYaml(file: string, objs: KubeObject[]): string {
   return file;
 }
 
-/** `istioctl analyze --use-kube=false --all-namespaces -o json --verbose <files>`. */
-export function istioctlAnalyze(files: string[]): AnalyzeResult {
-  const r = run(BIN.istioctl, ['analyze', '--use-kube=false', '--all-namespaces', '--output-threshold', 'Info', '-o', 'json', '--verbose', ...files], { allowFail: true });
+/**
+ * `istioctl analyze --all-namespaces -o json --verbose`: of `files` only (`--use-kube=false`), or,
+ * with `kubeconfig`, of what that API server holds.
+ */
+export function istioctlAnalyze(files: string[], kubeconfig?: string): AnalyzeResult {
+  const source = kubeconfig ? ['--kubeconfig', kubeconfig] : ['--use-kube=false'];
+  const r = run(BIN.istioctl, ['analyze', ...source, '--all-namespaces', '--output-threshold', 'Info', '-o', 'json', '--verbose', ...files], { allowFail: true, timeout: 180_000 });
   let messages: AnalyzeMessage[];
   try {
     messages = JSON.parse(r.stdout) as AnalyzeMessage[];
