@@ -836,10 +836,19 @@ function paymentsWorkload(objs: KubeObject[]): { namespace: string; labels: Reco
 
 const isIstioObject = (o: KubeObject) => o.apiVersion.startsWith('security.istio.io/') || o.apiVersion.startsWith('networking.istio.io/');
 
+/** istioctl messages grouped by level and code: count, where, the first message, and the acknowledgement if any. */
+function summarizeAnalysis(messages: AnalyzeMessage[], acknowledged: Record<string, string>): string {
+  const groups = new Map<string, AnalyzeMessage[]>();
+  for (const m of messages) groups.set(`${m.level} ${m.code}`, [...(groups.get(`${m.level} ${m.code}`) ?? []), m]);
+  return [...groups].map(([k, ms]) => `${k} ×${ms.length} (${ms.map((m) => m.origin ?? '?').join(', ')}): "${ms[0].message.slice(0, 160)}"`
+    + (acknowledged[ms[0].code] ? `, acknowledged: ${acknowledged[ms[0].code]}` : '')).join('; ') || 'none';
+}
+
 test('9. istioctl analyze on every example\'s output (files only), and on the live API server with the production example applied: no error and no warning', async () => {
   await report.step('`istioctl analyze`: every example\'s output (`--use-kube=false`) and the live API server with production applied; no error, no warning', async () => {
     // Message codes accepted, each with the reason. None so far.
     const acknowledged: Record<string, string> = {};
+    const show = (m: AnalyzeMessage) => `${m.level} ${m.code} ${m.origin ?? ''}: ${m.message}`;
     const dir = path.join(runDir, 'istio', 'analyze');
     let skipped: string[] = [];
     let ran = 0;
@@ -849,12 +858,10 @@ test('9. istioctl analyze on every example\'s output (files only), and on the li
       const r = istioctlAnalyze([file]);
       skipped = r.skipped;
       ran = r.executed.filter((a) => !r.skipped.includes(a)).length;
-      const show = (m: AnalyzeMessage) => `${m.level} ${m.code} ${m.origin ?? ''}: ${m.message}`;
       const unacknowledged = r.messages.filter((m) => m.level !== 'Info' && !acknowledged[m.code]).map(show);
       expect({ example: name, messages: unacknowledged }).toEqual({ example: name, messages: [] });
-      const seen = r.messages.map((m) => `${show(m)}${acknowledged[m.code] ? ` (acknowledged: ${acknowledged[m.code]})` : ''}`);
       const istio = objs.filter(isIstioObject);
-      report.fact(`\`${name}\`: all ${objs.length} objects analyzed (${istio.length} Istio: ${istio.map((o) => `${o.kind} ${o.metadata.name}`).join(', ') || 'none'}); messages: ${seen.length ? seen.join('; ') : 'none'}.`);
+      report.fact(`\`${name}\`: all ${objs.length} objects analyzed (${istio.length} Istio: ${istio.map((o) => `${o.kind} ${o.metadata.name}`).join(', ') || 'none'}); messages: ${summarizeAnalysis(r.messages, acknowledged)}.`);
     }
     report.fact(`${ran} analyzers ran (schema validation of every Istio kind, deprecation, and the rest that need no cluster); skipped by istioctl in files-only mode because they read cluster kinds (Pods, Namespaces, Services): ${skipped.map((s) => `\`${s}\``).join(', ')}.`);
     // The check can fail: the same output with one port of one rule made a name is an error.
@@ -870,13 +877,12 @@ test('9. istioctl analyze on every example\'s output (files only), and on the li
     // and its pods run on kwok nodes: the analyzers that read Pods, Namespaces and Services run too.
     // istioctl counts only pods in the mesh (an istio-proxy container, sidecar.istio.io/inject, or a
     // namespace labelled istio-injection=enabled), and the example's output enrolls none.
-    const show = (ack: Record<string, string>) => (m: AnalyzeMessage) => `${m.level} ${m.code} ${m.origin ?? ''}: ${m.message}${ack[m.code] ? ` (acknowledged: ${ack[m.code]})` : ''}`;
     const notEnrolled: Record<string, string> = {
       IST0127: 'the example enrolls no workload for sidecar injection (no istio-injection namespace label, no sidecar.istio.io/inject), so istioctl sees no pod in the mesh; see the labelled run next',
     };
     const live = istioctlAnalyze([], cp.kubeconfig);
-    report.fact(`Against the live API server (all namespaces; the production example applied, its pods Running), ${live.executed.length - live.skipped.length} analyzers ran${live.skipped.length ? `, skipped ${live.skipped.join(', ')}` : ''}; messages: ${live.messages.map(show(notEnrolled)).join('; ') || 'none'}.`);
-    expect({ live: live.messages.filter((m) => m.level !== 'Info' && !notEnrolled[m.code]).map(show(notEnrolled)) }).toEqual({ live: [] });
+    report.fact(`Against the live API server (all namespaces; the production example applied, its pods Running), ${live.executed.length - live.skipped.length} analyzers ran${live.skipped.length ? `, skipped ${live.skipped.join(', ')}` : ''}; messages: ${summarizeAnalysis(live.messages, notEnrolled)}.`);
+    expect({ live: live.messages.filter((m) => m.level !== 'Info' && !notEnrolled[m.code]).map(show) }).toEqual({ live: [] });
     // The operator's part for sidecar mode: the namespace labelled for injection (restored after).
     const ns = find(production, 'Namespace', (o) => o.metadata.name === PAYMENTS_INTENT.namespace);
     const enrolled: Record<string, string> = {
@@ -885,10 +891,10 @@ test('9. istioctl analyze on every example\'s output (files only), and on the li
     await kube.apply({ ...ns, metadata: { ...ns.metadata, labels: { ...ns.metadata.labels, 'istio-injection': 'enabled' } } });
     try {
       const labelled = istioctlAnalyze([], cp.kubeconfig);
-      report.fact(`With \`${ns.metadata.name}\` labelled \`istio-injection=enabled\`: ${labelled.messages.map(show(enrolled)).join('; ') || 'no messages'}.`);
+      report.fact(`With \`${ns.metadata.name}\` labelled \`istio-injection=enabled\`: ${summarizeAnalysis(labelled.messages, enrolled)}.`);
       const payments = labelled.messages.filter((m) => m.code === 'IST0127');
-      expect({ noMatchingWorkloads: payments.map(show(enrolled)) }).toEqual({ noMatchingWorkloads: [] });
-      expect({ live: labelled.messages.filter((m) => m.level !== 'Info' && !enrolled[m.code]).map(show(enrolled)) }).toEqual({ live: [] });
+      expect({ noMatchingWorkloads: payments.map(show) }).toEqual({ noMatchingWorkloads: [] });
+      expect({ live: labelled.messages.filter((m) => m.level !== 'Info' && !enrolled[m.code]).map(show) }).toEqual({ live: [] });
       report.fact('So every AuthorizationPolicy selector matches the payment-service pods the real Deployment controller created (IST0127 gone once the pods count as in the mesh).');
     } finally {
       await kube.apply(ns);
@@ -917,6 +923,10 @@ test('10. a real Envoy with the policy Istio builds from the production example 
         const got = await envoy.certificateIds();
         return got.includes(callers.calleeId) ? got : undefined;
       }, [envoy.proc], 500);
+      // What Envoy itself flags in the configuration it was given (its startup warnings).
+      const warnings = [...new Set(fs.readFileSync(envoy.proc.logFile, 'utf8').split('\n').filter((l) => /\]\[warning\]/.test(l))
+        .map((l) => l.replace(/^(\[[^\]]*\])+ \[[^\]]*\] /, '').split('. ')[0].slice(0, 240)))];
+      report.fact(`Envoy's warnings at startup: ${warnings.map((x) => `\`${x}\``).join('; ') || 'none'}.`);
       report.fact(`Envoy ${versionOf(BIN.envoy, ['--version']).split(' ').pop()!.split('/')[1]} runs as uid ${ISTIO_UIDS['payment-service']}; over SDS (resources \`default\` and \`ROOTCA\`, the names in Istio's TLS context, SPIRE's defaults) the agent gave it ${ids.map((i) => `\`${i}\``).join(', ')}.`);
       const cases = intentCases();
       const before = await envoy.stats();
