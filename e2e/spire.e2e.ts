@@ -745,7 +745,7 @@ const PAYMENTS_INTENT = {
 type Decision = 200 | 403 | 'handshake refused';
 
 interface IstioCase {
-  /** A service account of the payments namespace, or `foreign` / `no certificate`. */
+  /** A service account of the payments namespace, or FOREIGN / NO_CERT. */
   readonly caller: string;
   readonly method: string;
   readonly path: string;
