@@ -23,5 +23,12 @@ fi
 bash e2e/install/build-components.sh
 # The suite's own test workload (Go, go-spiffe), built before the network goes away.
 (cd e2e/workloads && GOFLAGS=-mod=readonly go build -o "${SPIRE_E2E_CACHE:-$HOME/.cache/spire-constructs-e2e}/workloads/spiffe-http" ./spiffe-http)
+# Istio's sidecar authz/authn code run on the generated policy (Go, istio.io/istio at the version
+# of e2e/components.json); the Go build cache istioctl's build filled makes this quick.
+echo "[build $(date +%H:%M:%S)] e2e/istio-authz"
+istio=$(python3 -c 'import json; print(json.load(open("e2e/components.json"))["istio"])')
+grep -q "^require istio.io/istio v$istio\$\|^[[:space:]]istio.io/istio v$istio\$" e2e/istio-authz/go.mod ||
+  { echo "e2e/istio-authz/go.mod must require istio.io/istio v$istio (e2e/components.json)"; exit 1; }
+(cd e2e/istio-authz && GOFLAGS=-mod=readonly go build -trimpath -o "${SPIRE_E2E_CACHE:-$HOME/.cache/spire-constructs-e2e}/workloads/istio-authz" .)
 
 exec unshare --net -- bash -c 'ip link set lo up && exec npx jest --config e2e/jest.config.json --runInBand --ci --forceExit "$@"' e2e "$@"

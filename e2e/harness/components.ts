@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { run } from './proc';
 
-export const VERSIONS: Record<'kubernetes' | 'kwok' | 'spire' | 'spire-controller-manager' | 'openbao', string> =
+export const VERSIONS: Record<'kubernetes' | 'kwok' | 'spire' | 'spire-controller-manager' | 'openbao' | 'istio' | 'envoy', string> =
   JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'components.json'), 'utf8'));
 
 export const CACHE = process.env.SPIRE_E2E_CACHE ?? path.join(os.homedir(), '.cache', 'spire-constructs-e2e');
@@ -23,12 +23,17 @@ export const BIN = {
   kwokStages: path.join(dir('kwok'), 'stage'),
   spireServer: path.join(dir('spire'), 'spire-server'),
   spireAgent: path.join(dir('spire'), 'spire-agent'),
+  oidcDiscoveryProvider: path.join(CACHE, `spire-oidc-discovery-provider-${VERSIONS.spire}`, 'oidc-discovery-provider'),
   controllerManager: path.join(dir('spire-controller-manager'), 'spire-controller-manager'),
   bao: path.join(dir('openbao'), 'bao'),
+  istioctl: path.join(dir('istio'), 'istioctl'),
+  envoy: path.join(dir('envoy'), 'envoy'),
   etcd: '/usr/bin/etcd',
   postgresBin: '/usr/lib/postgresql/15/bin',
   /** The suite's test workload (e2e/workloads/spiffe-http), built by e2e/run.sh. */
   spiffeHttp: path.join(CACHE, 'workloads', 'spiffe-http'),
+  /** Istio's sidecar authz/authn plugins on the generated policy (e2e/istio-authz), built by e2e/run.sh. */
+  istioAuthz: path.join(CACHE, 'workloads', 'istio-authz'),
 };
 
 /** Fails with what to run when a component is missing. */

