@@ -983,7 +983,7 @@ test('11. dry-run stage (STRICT: `istio.io/dry-run` policies): Envoy allows ever
     const stack = new SpireStack(chart, 'spire', productionStackProps());
     const payments = new PaymentsApp(chart, 'payments', stack.server);
     const policy = new MeshPolicy(chart, 'policy', {
-      mesh: Mesh.istio(),
+      mesh: Mesh.istio({ cni: true }), // the payments namespace is Pod Security restricted
       stage: RolloutStage.ENFORCE,
       namespaceStages: { [PAYMENTS_INTENT.namespace]: RolloutStage.STRICT },
       unauthenticatedPaths: PAYMENTS_INTENT.openPaths,
