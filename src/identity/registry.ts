@@ -57,29 +57,43 @@ export function selectorsOverlap(a: RegisteredIdentity, b: RegisteredIdentity): 
   return true;
 }
 
-const conflictCache = new WeakMap<RegisteredIdentity[], { size: number; result: Map<RegisteredIdentity, string[]> }>();
+/** What {@link conflictsOf} has seen of a registry (identities are only ever appended). */
+interface ConflictState {
+  /** How many identities of the registry have been checked. */
+  checked: number;
+  readonly result: Map<RegisteredIdentity, string[]>;
+  readonly byId: Map<string, RegisteredIdentity>;
+  readonly buckets: Map<string, RegisteredIdentity[]>;
+  readonly wildcard: RegisteredIdentity[];
+}
+
+const conflictStates = new WeakMap<RegisteredIdentity[], ConflictState>();
 
 /**
- * Cross-app conflicts, computed once per registry state: the same SPIFFE ID declared twice, and
- * workload identities whose selectors can match the same pod. Each conflict is reported on the
- * later identity and names both. Identities are bucketed by class and namespace (and `*`), so the
- * cost grows with the identities that could overlap, not with the square of all of them.
+ * Cross-app conflicts: the same SPIFFE ID declared twice, and workload identities whose
+ * selectors can match the same pod. Each conflict is reported on the later identity and names
+ * both. Identities are bucketed by class and namespace (and `*`), so the cost grows with the
+ * identities that could overlap, not with the square of all of them. An identity's conflicts
+ * depend only on the identities before it, and registries only grow: each identity is checked
+ * once, when a call first sees it (Pulumi components validate one identity at a time, as they
+ * are created; checking the whole registry again each time was quadratic).
  *
  * @internal
  */
 export function conflictsOf(registry: RegisteredIdentity[]): Map<RegisteredIdentity, string[]> {
-  const cached = conflictCache.get(registry);
-  if (cached && cached.size === registry.length) return cached.result;
-  const result = new Map<RegisteredIdentity, string[]>();
+  let state = conflictStates.get(registry);
+  if (!state || state.checked > registry.length) {
+    state = { checked: 0, result: new Map(), byId: new Map(), buckets: new Map(), wildcard: [] };
+    conflictStates.set(registry, state);
+  }
+  const { result, byId, buckets, wildcard } = state;
   const add = (r: RegisteredIdentity, msg: string) => {
     const list = result.get(r) ?? [];
     list.push(msg);
     result.set(r, list);
   };
-  const byId = new Map<string, RegisteredIdentity>();
-  const buckets = new Map<string, RegisteredIdentity[]>();
-  const wildcard: RegisteredIdentity[] = [];
-  for (const me of registry) {
+  for (; state.checked < registry.length; state.checked++) {
+    const me = registry[state.checked];
     const first = byId.get(me.spiffeId);
     if (first) {
       add(me, `SPIFFE ID ${me.spiffeId} is declared twice: by '${first.construct.node.path}' and '${me.construct.node.path}'. Each identity needs its own ID.`);
@@ -106,6 +120,5 @@ export function conflictsOf(registry: RegisteredIdentity[]): Map<RegisteredIdent
       buckets.set(key, list);
     }
   }
-  conflictCache.set(registry, { size: registry.length, result });
   return result;
 }

@@ -69,7 +69,7 @@ export class SpireStack extends RenderedComponent {
       return st;
     });
     attach(this, context, stack);
-    this.registerChart(chart, context, opts, args.checklist ?? true);
+    this.registerChart(chart, context, opts, { checklist: args.checklist ?? true });
     stack.server._freeze(FROZEN);
     this.namespace = stack.server.namespace;
     this.systemNamespace = stack.agent.namespace;
@@ -216,7 +216,8 @@ export class WorkloadIdentity extends RenderedComponent {
       return new Cdk8sWorkloadIdentity(chart, 'identity', { ...args, server, federatesWith });
     });
     attach(this, context, identity);
-    this.registerChart(chart, context, opts);
+    // One ClusterSPIFFEID: registered as this component's own child, no ConfigGroup around it.
+    this.registerChart(chart, context, opts, { direct: true });
     this.spiffeId = identity.spiffeId.uri;
     this.registerOutputs({ spiffeId: this.spiffeId });
   }

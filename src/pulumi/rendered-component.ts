@@ -6,6 +6,14 @@ import { Checklist } from '../checklist/checklist';
 import { formatFinding } from '../checklist/engine';
 import { KubeObject, Level } from '../checklist/rule';
 
+/** How {@link RenderedComponent} registers a chart. @internal */
+export interface RegisterOptions {
+  /** Run the production checklist (false only when the user turned it off). */
+  readonly checklist?: boolean;
+  /** Register custom resources as direct children instead of through a ConfigGroup. */
+  readonly direct?: boolean;
+}
+
 /** Kinds registered first, so that everything else can depend on them. */
 const FOUNDATION_KINDS = new Set(['Namespace', 'CustomResourceDefinition']);
 
@@ -13,12 +21,15 @@ const FOUNDATION_KINDS = new Set(['Namespace', 'CustomResourceDefinition']);
  * A Pulumi component whose Kubernetes objects are rendered by the cdk8s constructs: one
  * rendering model for both front ends. Objects are registered as Pulumi Kubernetes resources
  * through `k8s.yaml.ConfigGroup` (v1, client-side: every object stays a visible child), CRDs and
- * namespaces first.
+ * namespaces first; a WorkloadIdentity registers its one ClusterSPIFFEID directly.
  */
 export abstract class RenderedComponent extends pulumi.ComponentResource {
   /** The objects registered, in order (what cdk8s would write to YAML). */
   public readonly objects: KubeObject[] = [];
-  /** The ConfigGroups the objects are registered through (foundation first). */
+  /**
+   * The ConfigGroups the objects are registered through (foundation first). Empty for a
+   * WorkloadIdentity: it registers its ClusterSPIFFEID as its own child.
+   */
   public readonly configGroups: k8s.yaml.ConfigGroup[] = [];
   /** Checklist findings of the rendered objects. */
   public readonly findings: ReturnType<typeof Checklist.evaluate> = [];
@@ -30,6 +41,14 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
 
   protected constructor(type: string, private readonly componentName: string, args: object, opts?: pulumi.ComponentResourceOptions) {
     super(type, componentName, componentInputs(args), opts);
+    // Pulumi looks for unknown values in every output's value, walking the enumerable fields of
+    // any resource in it, its parent's included: ConfigGroup resolves one output per object that
+    // holds the object's resource, so each object would walk all of this component's objects
+    // (quadratic in the objects of a component: minutes at 1,000 identities under mocks). The
+    // fields stay public, out of that walk.
+    for (const field of ['objects', 'configGroups', 'findings', 'prerequisites']) {
+      Object.defineProperty(this, field, { enumerable: false });
+    }
   }
 
   /** Runs the construct code, turning a construct error into a ResourceError of this component. */
@@ -47,9 +66,15 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
    * a ResourceError; WARN findings are logged. Every component runs the checklist (`checklist`:
    * false only when the user turned it off).
    *
+   * `direct`: register each object as a child of this component (a `CustomResource`, named as the
+   * ConfigGroup would name it) instead of through ConfigGroups: for components that render a few
+   * custom resources and no namespace or CRD (an identity's ClusterSPIFFEID), one wrapper fewer
+   * per object. Same provider, same `dependsOn`, same checks.
+   *
    * @internal
    */
-  protected registerChart(chart: Chart, context: RenderContext, opts: pulumi.ComponentResourceOptions | undefined, checklist = true): void {
+  protected registerChart(chart: Chart, context: RenderContext, opts: pulumi.ComponentResourceOptions | undefined, options: RegisterOptions = {}): void {
+    const { checklist = true, direct = false } = options;
     // Validate and render this chart only (its constructs may share an App with other
     // components, for cross-identity checks; re-validating the whole App per component would
     // make the cost quadratic).
@@ -91,7 +116,19 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
       const prerequisites = requiredCrds(rest).filter((crd) => !context.definedCrds.has(crd));
       (this.prerequisites as string[]).push(...prerequisites);
       const checks = context.checkPrerequisites ? prerequisites.map((crd) => context.prerequisite(crd, childOpts.provider)) : [];
-      this.configGroups.push(group('resources', rest, [...(first ? [first] : context.foundation), ...checks]));
+      const dependsOn = [...(first ? [first] : context.foundation), ...checks];
+      if (direct && first === undefined && rest.every((o) => requiredCrds([o]).length > 0)) {
+        for (const o of rest) {
+          // The name ConfigGroup gives with `resourcePrefix`: <component>-[<namespace>/]<name>.
+          const name = `${this.componentName}-${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
+          // Where it was before (a child of the `<component>-resources` ConfigGroup): a stack deployed
+          // then moves it instead of creating it anew and deleting the old one (the same object).
+          const aliases = [{ parent: pulumi.createUrn(`${this.componentName}-resources`, 'kubernetes:yaml:ConfigGroup', this) }];
+          new k8s.apiextensions.CustomResource(name, o as unknown as k8s.apiextensions.CustomResourceArgs, { ...childOpts, dependsOn, aliases });
+        }
+      } else {
+        this.configGroups.push(group('resources', rest, dependsOn));
+      }
     }
   }
 }

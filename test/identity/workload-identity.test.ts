@@ -209,6 +209,24 @@ describe('cross-app checks at synth', () => {
     expect(() => synthApp(app)).toThrow(/Identities 'c\/a' .* and 'c\/b' .* can select the same pod/);
   });
 
+  test('identities added after a synth are checked against every earlier one (conflicts found as they come, the earlier results kept)', () => {
+    const { app, chart, server } = setup();
+    new WorkloadIdentity(chart, 'a', { server, namespace: 'payments', serviceAccount: 'order-service' });
+    new WorkloadIdentity(chart, 'wild', { server, namespace: 'jobs', serviceAccount: ANY, allowBroadSelector: 'legacy jobs share this namespace', idScheme: SpiffeIdScheme.fixedPath('/jobs') });
+    expect(() => synthApp(app)).not.toThrow();
+    new WorkloadIdentity(chart, 'b', { server, namespace: 'payments', serviceAccount: 'order-service', name: 'other-name' });
+    new WorkloadIdentity(chart, 'c', { server, namespace: 'jobs', serviceAccount: 'batch', podLabels: { app: 'batch' } });
+    let message = '';
+    try {
+      synthApp(app);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/\[c\/b\] SPIFFE ID spiffe:\/\/prod.example.com\/ns\/payments\/sa\/order-service is declared twice: by 'c\/a' and 'c\/b'/);
+    expect(message).toMatch(/\[c\/c\] Identities 'c\/wild' .* and 'c\/c' .* can select the same pod/);
+    expect(message).not.toMatch(/\[c\/(a|wild)\]/);
+  });
+
   test('different pod labels or containers do not overlap; different namespaces do not', () => {
     const { app, chart, server } = setup();
     new WorkloadIdentity(chart, 'a', { server, namespace: 'payments', serviceAccount: 'api', podLabels: { tier: 'a' }, idScheme: SpiffeIdScheme.fixedPath('/a'), name: 'payments-api-a' });

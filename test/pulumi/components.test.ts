@@ -239,5 +239,34 @@ describe('Pulumi beyond mocks: what the real engine needs', () => {
   });
 });
 
+describe('Pulumi registration cost', () => {
+  test("an identity registers its one ClusterSPIFFEID itself (no ConfigGroup around it): named <component>-<name>, the caller's provider, after the tree's namespaces and CRDs", async () => {
+    await settle();
+    const start = registered.length;
+    const provider = new k8s.Provider('direct-out', { renderYamlToDirectory: '/tmp/spire-constructs-yaml-direct' });
+    const stack = new SpireStack('direct', props(), { provider });
+    const web = new WorkloadIdentity('direct-web', { server: stack, namespace: 'shop', serviceAccount: 'web', podLabels: { app: 'web' } }, { provider });
+    await settle();
+    const mine = registered.slice(start);
+    expect(web.configGroups).toEqual([]);
+    expect(mine.filter((r) => r.type === 'kubernetes:yaml:ConfigGroup').map((r) => r.name)).toEqual(['direct-foundation', 'direct-resources']);
+    const index = mine.findIndex((r) => r.type === 'kubernetes:spire.spiffe.io/v1alpha1:ClusterSPIFFEID' && r.name === 'direct-web-shop-web');
+    expect(index).toBeGreaterThan(-1);
+    expect(mine[index].inputs).toEqual(canonical(web.objects[0]));
+    expect(mine[index].provider).toContain('direct-out');
+    // dependsOn the stack's foundation: registered after every namespace and CRD of the tree.
+    const foundation = mine.map((r, i) => [r, i] as const).filter(([r]) => created(r) && ['Namespace', 'CustomResourceDefinition'].includes(r.inputs.kind));
+    expect(foundation.length).toBeGreaterThan(0);
+    expect(foundation.every(([, i]) => i < index)).toBe(true);
+  });
+
+  test("a component's rendered objects stay readable but out of its enumerable fields (Pulumi walks those in every output's value: each object would walk them all)", () => {
+    const stack = new SpireStack('walk', { ...props(), checkPrerequisites: false });
+    expect(stack.objects.length).toBeGreaterThan(30);
+    expect(stack.configGroups.length).toBe(2);
+    expect(Object.keys(stack).filter((k) => ['objects', 'configGroups', 'findings', 'prerequisites'].includes(k))).toEqual([]);
+  });
+});
+
 // Registrations run on after the constructors return: let them finish before the environment goes.
 afterAll(() => new Promise((r) => setTimeout(r, 3000)));
