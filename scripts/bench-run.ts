@@ -1,6 +1,6 @@
 /**
  * One benchmark measurement (run by scripts/bench.ts in a fresh process):
- *   bench-run.ts library|floor|pulumi N   → prints {"ms":…, "rssMb":…, "objects":…}
+ *   bench-run.ts library|floor N   → prints {"ms":…, "rssMb":…, "objects":…}
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -71,22 +71,6 @@ if (mode === 'library') {
   app.synth();
   objects = rendered.length;
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, objects }));
-  process.exit(0);
-} else if (mode === 'pulumi') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
-  void pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}_id`, state: a.inputs }), call: (a) => a.inputs }, 'bench', 'bench', false);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const p = require('../src/pulumi') as typeof import('../src/pulumi');
-  const stack = new p.SpireStack('spire', stackProps());
-  const ids = Array.from({ length: n }, (_, i) => new p.WorkloadIdentity(`id-${i}`, { server: stack, namespace: `team-${Math.floor(i / PER_NAMESPACE)}`, serviceAccount: `svc-${i}`, podLabels: { app: `svc-${i}` } }));
-  const policy = new p.MeshPolicy('policy', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE, allows: ids.map((id, i) => ({ caller: id, callee: ids[(i + 1) % n], methods: ['POST'], paths: ['/api/call'], ports: [8443] })) });
-  objects = stack.objects.length + policy.objects.length + ids.reduce((a, id) => a + id.objects.length, 0);
-  // Construction hands every resource to the (mocked) engine; the engine's own asynchronous
-  // registration work is not timed (see BENCHMARKS.md).
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
   fs.rmSync(tmp, { recursive: true, force: true });
   console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, objects }));
   process.exit(0);

@@ -77,19 +77,29 @@ function compilerConfig() {
   const options = { ...parsed.options, noEmit: false, declaration: false, declarationMap: false, composite: false, incremental: false, emitDeclarationOnly: false, sourceMap: false, inlineSourceMap: true, inlineSources: false };
   for (const k of ['outDir', 'outFile', 'rootDir', 'declarationDir', 'tsBuildInfoFile', 'configFilePath']) delete options[/** @type {keyof typeof options} */ (k)];
   const key = sha256(JSON.stringify([FORMAT, tsVersion, options]));
-  fs.mkdirSync(CACHE, { recursive: true });
   writeAtomically(file, JSON.stringify({ format: FORMAT, tsVersion, files, key, options }, null, 2));
   return (config = { key, options });
 }
 
 /**
+ * Writes a cache file whole (concurrent runs each rename their own copy into place). Best effort:
+ * a cache that cannot be written (a read-only checkout) only makes the next run transpile again.
  * @param {string} file
  * @param {string} text
  */
 function writeAtomically(file, text) {
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // Nothing was written.
+    }
+  }
 }
 
 /**
@@ -113,7 +123,6 @@ function javascriptOf(source, filename) {
     const formatHost = { getCanonicalFileName: (/** @type {string} */ f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => '\n' };
     throw new Error(`TypeScript cannot transpile ${path.relative(process.cwd(), filename)}:\n${ts().formatDiagnostics(errors, formatHost)}`);
   }
-  fs.mkdirSync(CACHE, { recursive: true });
   writeAtomically(cached, header + out.outputText);
   return out.outputText;
 }

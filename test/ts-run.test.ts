@@ -56,6 +56,15 @@ describe('scripts/ts-run.js', () => {
     expect(JSON.parse(run(`node ${TS_RUN} main.ts`, dir).stdout)).toMatchObject({ value: 2, loadedTypeScript: false });
   });
 
+  test('a cache that cannot be written only costs the transpile: the run succeeds', () => {
+    fs.writeFileSync(file, program(3));
+    const notADirectory = path.join(tmp, 'a-file');
+    fs.writeFileSync(notADirectory, '');
+    const res = run(`node ${TS_RUN} main.ts`, dir, { SPIRE_TS_RUN_CACHE: path.join(notADirectory, 'cache') });
+    expect(res.stderr).toBe('');
+    expect(JSON.parse(res.stdout)).toMatchObject({ value: 3, loadedTypeScript: true });
+  });
+
   test('a syntax error fails the run, naming the file and the error (and is not cached)', () => {
     const bad = path.join(dir, 'bad.ts');
     fs.writeFileSync(bad, 'const x: number = ;\n');
