@@ -206,7 +206,7 @@ export class MeshPolicy extends Construct {
         options.paths,
         'paths',
         (p) => /^\/[A-Za-z0-9._~\-/{}]*\*?$/.test(p) && p !== '/*' && !hasDotOrEmptySegment(p.replace(/\*$/, '')),
-        'Use HTTP paths starting with "/", exact or with one trailing "*" (not "/*": omit paths to allow any; no "." or ".." segments, no "//": proxies normalise them away).',
+        'Use HTTP paths starting with "/", exact or with one trailing "*" (not "/*": omit paths to allow any; no "." or ".." segments: proxies normalise them away; no "//": Istio keeps it by default, others merge it, so the rule would mean different paths).',
       );
       for (const p of paths ?? []) {
         const open = this.healthPaths.find((h) => h === p || (p.endsWith('*') && h.startsWith(p.slice(0, -1))));
