@@ -17,6 +17,7 @@ import {
   WorkloadIdentity,
   Selector,
   SpiffeId,
+  SpiffeIdScheme,
 } from '../src';
 
 const td = TrustDomain.of('prod.example.com');
@@ -82,4 +83,13 @@ describe('issue #18: scanner findings', () => {
     expect(() => pinnedImage(Images.SPIRE_SERVER, 'sha256:abc')).toThrow("Invalid 'digest': received \"sha256:abc\".");
     expect(() => pinnedImage(`${Images.SPIRE_SERVER}@${digest}`, digest)).toThrow(/Invalid 'image'/);
   });
+});
+
+test('issue #18: a pod name in fixedPath is refused (it changes with every pod); ordinary names are not', () => {
+  expect(() => SpiffeIdScheme.fixedPath('/payments/payment-service-7d9f8b6c5-x2kqz')).toThrow(
+    'Invalid \'fixedPath\': received "/payments/payment-service-7d9f8b6c5-x2kqz". "payment-service-7d9f8b6c5-x2kqz" looks like a pod name',
+  );
+  for (const ok of ['/payments/payment-service', '/batch/nightly-report', '/payments/order-service-v2', '/ns/prod-eu-1/sa/web']) {
+    expect(() => SpiffeIdScheme.fixedPath(ok)).not.toThrow();
+  }
 });

@@ -83,4 +83,11 @@ function checkNotLocation(segment: string, prop: string, value: string): void {
   if (m && m.slice(1).every((o) => Number(o) <= 255)) {
     throw invalidProp(prop, value, `"${segment}" is an IP address; a SPIFFE ID names what a workload is, never where it runs (no pod names, IPs or node names).`);
   }
+  // A Deployment's pod name: <name>-<pod-template-hash>-<5 random>, both from Kubernetes' random
+  // alphabet (no vowels, no 0, 1, 3): it changes with every rollout and every pod.
+  if (POD_NAME.test(segment)) {
+    throw invalidProp(prop, value, `"${segment}" looks like a pod name (<deployment>-<hash>-<suffix>); a SPIFFE ID names what a workload is, never one of its pods: use the service account or workload name.`);
+  }
 }
+
+const POD_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?-[bcdfghjklmnpqrstvwxz2456789]{5,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
