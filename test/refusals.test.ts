@@ -93,3 +93,10 @@ test('issue #18: a pod name in fixedPath is refused (it changes with every pod);
     expect(() => SpiffeIdScheme.fixedPath(ok)).not.toThrow();
   }
 });
+
+test('issue #18: a malformed Vault CIDR is refused at construction', () => {
+  const chart = new Chart(Testing.app(), 'c');
+  expect(() => new SpireServer(chart, 'server', { trustDomain: td, clusterName: 'prod', database: PostgresDatabase.cloudNativePg(), networkPolicy: { vaultCidr: '10.0.0.0/33' } })).toThrow(
+    "Invalid 'networkPolicy.vaultCidr': received \"10.0.0.0/33\".",
+  );
+});

@@ -297,6 +297,7 @@ export class SpireServer extends Construct {
       this.database = props.database.bind(this, { namespace: this.namespace, replicas: this.replicas });
       // Every rule of the config model runs here, in the constructor (the upstream's setup needs ca_ttl).
       this.caTtl = this.buildConfig().caTtl;
+      if (props.networkPolicy?.vaultCidr !== undefined) checkCidrs([props.networkPolicy.vaultCidr], 'networkPolicy.vaultCidr');
       this.upstream = props.upstreamAuthority?.bind(this, {
         namespace: this.namespace,
         serviceAccountName: this.serviceAccountName,
