@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { DnsAccess, KubeletAccess, WIDE_CIDR_REASON_ANNOTATION } from '../k8s/network-peers';
+import { DnsAccess, KubeletAccess, namespaceSelector, tcpPort, WIDE_CIDR_REASON_ANNOTATION } from '../k8s/network-peers';
 
 /** Options of the agent's NetworkPolicy. */
 export interface AgentNetworkPolicyOptions {
@@ -38,8 +38,6 @@ export interface AgentNetworkPolicyInputs {
   readonly server: { readonly namespace: string; readonly selector: Record<string, string>; readonly port: number };
 }
 
-const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
-const nsSelector = (ns: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } });
 
 /**
  * The agent's NetworkPolicy: egress to its server's pods, DNS and the kubelet; ingress for probes
@@ -61,15 +59,15 @@ export function addAgentNetworkPolicy(scope: Construct, inputs: AgentNetworkPoli
       policyTypes: ['Ingress', 'Egress'],
       ingress: [
         // Kubelet probes come from the node, whose address no selector matches.
-        { ports: [tcp(inputs.healthPort)] },
+        { ports: [tcpPort(inputs.healthPort)] },
         // Prometheus scrapes metrics.
-        { from: [{ namespaceSelector: nsSelector(options.prometheusNamespace ?? 'monitoring') }], ports: [tcp(inputs.metricsPort)] },
+        { from: [{ namespaceSelector: namespaceSelector(options.prometheusNamespace ?? 'monitoring') }], ports: [tcpPort(inputs.metricsPort)] },
       ],
       egress: [
         // The server's pods (behind its Service).
         {
-          to: [{ namespaceSelector: nsSelector(inputs.server.namespace), podSelector: { matchLabels: { ...inputs.server.selector } } }],
-          ports: [tcp(inputs.server.port)],
+          to: [{ namespaceSelector: namespaceSelector(inputs.server.namespace), podSelector: { matchLabels: { ...inputs.server.selector } } }],
+          ports: [tcpPort(inputs.server.port)],
         },
         // DNS (the server's Service name).
         (options.dns ?? DnsAccess.kubeDns())._egress(),

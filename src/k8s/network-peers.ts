@@ -30,8 +30,16 @@ export function checkCidrs(cidrs: readonly string[], prop: string): string[] {
   return [...cidrs];
 }
 
-const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
-const nsSelector = (ns: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } });
+/** A NetworkPolicy TCP port. @internal */
+export function tcpPort(port: number): k8s.NetworkPolicyPort {
+  return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };
+}
+
+/** A selector of one namespace by its name label (set by Kubernetes on every namespace). @internal */
+export function namespaceSelector(namespace: string): k8s.LabelSelector {
+  return { matchLabels: { 'kubernetes.io/metadata.name': namespace } };
+}
+
 
 /** What a NetworkPolicy needs to reach the Kubernetes API server, and to be reached by it. @internal */
 export interface ApiServerRules {
@@ -95,8 +103,8 @@ class CidrApiServerAccess extends ApiServerAccess {
   public _rules(): ApiServerRules {
     const peers = this.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
     return {
-      egress: [{ to: peers, ports: API_PORTS.map(tcp) }],
-      ingress: (port) => [{ from: peers, ports: [tcp(port)] }],
+      egress: [{ to: peers, ports: API_PORTS.map(tcpPort) }],
+      ingress: (port) => [{ from: peers, ports: [tcpPort(port)] }],
       reason: this.reason,
     };
   }
@@ -135,7 +143,7 @@ export abstract class DnsAccess {
    */
   public static nodeLocalDnsCache(address = '169.254.20.10'): DnsAccess {
     checkCidrs([`${address}/32`], 'dns.nodeLocalDnsCache address');
-    return new PeersDnsAccess([{ ipBlock: { cidr: `${address}/32` } }, { namespaceSelector: nsSelector('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], [53]);
+    return new PeersDnsAccess([{ ipBlock: { cidr: `${address}/32` } }, { namespaceSelector: namespaceSelector('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], [53]);
   }
 
   /** OpenShift's DNS pods (`openshift-dns`, `dns.operator.openshift.io/daemonset-dns: default`), port 5353 (the Service maps 53 to it). */
@@ -145,7 +153,7 @@ export abstract class DnsAccess {
 
   /** Any DNS pods, by namespace and labels, on the ports they listen on. */
   public static pods(namespace: string, podLabels: Record<string, string>, ports: number[] = [53]): DnsAccess {
-    return new PeersDnsAccess([{ namespaceSelector: nsSelector(namespace), podSelector: { matchLabels: { ...podLabels } } }], ports);
+    return new PeersDnsAccess([{ namespaceSelector: namespaceSelector(namespace), podSelector: { matchLabels: { ...podLabels } } }], ports);
   }
 
   /** @internal */
@@ -203,7 +211,7 @@ class KubeletRules extends KubeletAccess {
 
   public _rules() {
     return {
-      egress: this.cidrs.length > 0 ? [{ to: this.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(KUBELET_PORT)] }] : [],
+      egress: this.cidrs.length > 0 ? [{ to: this.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcpPort(KUBELET_PORT)] }] : [],
       cilium: this.useCilium
         ? (podLabels: Record<string, string>) => ({
           endpointSelector: { matchLabels: { ...podLabels } },

@@ -1,5 +1,5 @@
 import { WorkloadIdentity } from '../identity/workload-identity';
-import { checkCidrs } from '../k8s/network-peers';
+import { checkCidrs, namespaceSelector } from '../k8s/network-peers';
 import { SpiffeId } from '../spiffe/spiffe-id';
 import { checkDnsLabel, invalidProp } from '../validation';
 
@@ -27,7 +27,7 @@ export class ForeignCallerNetwork {
     if (typeof podLabels !== 'object' || podLabels === null || Object.keys(podLabels).length === 0) {
       throw invalidProp('network.pods podLabels', podLabels, "Give the gateway pods' labels (a whole namespace would admit every pod in it).");
     }
-    return new ForeignCallerNetwork([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } }, podSelector: { matchLabels: { ...podLabels } } }]);
+    return new ForeignCallerNetwork([{ namespaceSelector: namespaceSelector(namespace), podSelector: { matchLabels: { ...podLabels } } }]);
   }
 
   /** The addresses it connects from (a load balancer that keeps client addresses, a peered network). */

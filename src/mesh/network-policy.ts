@@ -1,4 +1,5 @@
 import { AllowRule, CalleeView, Manifest as Obj } from './intent';
+import { namespaceSelector } from '../k8s/network-peers';
 
 /** Default-deny ingress for a callee namespace. @internal */
 export function defaultDenyIngress(namespace: string): Obj {
@@ -25,7 +26,7 @@ export function allowIngress(callee: CalleeView, rule: AllowRule, index: number,
   const from = identity
     ? [
       {
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': identity.namespace } },
+        namespaceSelector: namespaceSelector(identity.namespace),
         ...(Object.keys(labels).length > 0 ? { podSelector: { matchLabels: labels } } : {}),
       },
     ]

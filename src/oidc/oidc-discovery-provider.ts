@@ -10,6 +10,7 @@ import { WORKLOAD_API_MOUNT_PATH, WORKLOAD_API_SOCKET } from '../csi/workload-ap
 import { WorkloadIdentity } from '../identity/workload-identity';
 import { Images } from '../images';
 import { componentLabels, selectorLabels } from '../k8s/labels';
+import { tcpPort } from '../k8s/network-peers';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../k8s/security';
 import { checkUniqueObjects } from '../k8s/unique-objects';
@@ -243,16 +244,15 @@ export class OidcDiscoveryProvider extends Construct {
         });
       }
       if (props.networkPolicy ?? true) {
-        const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
         new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
           metadata: { name: this.name, namespace: this.namespace, labels },
           spec: {
             podSelector: { matchLabels: selector },
             policyTypes: ['Ingress', 'Egress'],
             ingress: [
-              { ...(serving.allowFrom ? { from: serving.allowFrom } : {}), ports: [tcp(serving.containerPort)] },
+              { ...(serving.allowFrom ? { from: serving.allowFrom } : {}), ports: [tcpPort(serving.containerPort)] },
               // Kubelet probes come from the node, whose address no selector matches.
-              { ports: [tcp(HEALTH_PORT)] },
+              { ports: [tcpPort(HEALTH_PORT)] },
             ],
             // No egress (Egress in policyTypes, no rules; the API server stores an empty list as
             // none): the Workload API is a unix socket (CSI volume), and the provider resolves no names.

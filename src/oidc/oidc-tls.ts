@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { namespaceSelector } from '../k8s/network-peers';
 import { checkDnsLabel, checkDnsSubdomain, invalidProp } from '../validation';
 
 /** Options of {@link OidcTls.atIngress}. */
@@ -149,7 +150,7 @@ class IngressTls extends OidcTls {
       containerPort: HTTP_PORT,
       portName: 'http',
       servicePort,
-      allowFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': controllerNamespace } } }],
+      allowFrom: [{ namespaceSelector: namespaceSelector(controllerNamespace) }],
     };
   }
 }

@@ -5,7 +5,7 @@ import { SERVER_PORTS } from './server-layout';
 import { ControllerManagerConfig } from '../config/controller-manager-config';
 import { late } from '../k8s/late';
 import { NetworkDestination } from '../k8s/network-destination';
-import { ApiServerAccess, DnsAccess, WIDE_CIDR_REASON_ANNOTATION } from '../k8s/network-peers';
+import { ApiServerAccess, DnsAccess, namespaceSelector, tcpPort, WIDE_CIDR_REASON_ANNOTATION } from '../k8s/network-peers';
 import { invalidProp } from '../validation';
 
 /** Options of the server's NetworkPolicy. */
@@ -77,16 +77,14 @@ export function addServerNetworkPolicy(scope: Construct, inputs: ServerNetworkPo
   }
   const api = (options.apiServer ?? (options.apiServerCidrs ? ApiServerAccess.cidrs(options.apiServerCidrs) : ApiServerAccess._unexplained()))._rules();
   const dns = options.dns ?? DnsAccess.kubeDns();
-  const tcp = (port: number) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
-  const nsSelector = (ns: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } });
   const cm = inputs.controllerManager;
   const egressTo = (d: NetworkDestination): k8s.NetworkPolicyEgressRule => ({
     to: [
       d.cidr
         ? { ipBlock: { cidr: d.cidr } }
-        : { namespaceSelector: nsSelector(d.namespace ?? inputs.namespace), ...(d.podLabels ? { podSelector: { matchLabels: d.podLabels } } : {}) },
+        : { namespaceSelector: namespaceSelector(d.namespace ?? inputs.namespace), ...(d.podLabels ? { podSelector: { matchLabels: d.podLabels } } : {}) },
     ],
-    ports: [tcp(d.port)],
+    ports: [tcpPort(d.port)],
   });
   const reasons = () => [...(api.reason ? [`API server: ${api.reason}`] : []), ...inputs.egress().filter((d) => d.reason).map((d) => `port ${d.port}: ${d.reason}`)];
   const policy = new k8s.KubeNetworkPolicy(scope, 'NetworkPolicy', {
@@ -98,15 +96,15 @@ export function addServerNetworkPolicy(scope: Construct, inputs: ServerNetworkPo
         const federationPort = inputs.federationPort();
         return [
           // Agents attest and fetch SVIDs.
-          { from: [{ namespaceSelector: nsSelector(inputs.agentNamespace) }], ports: [tcp(SERVER_PORTS.grpc)] },
+          { from: [{ namespaceSelector: namespaceSelector(inputs.agentNamespace) }], ports: [tcpPort(SERVER_PORTS.grpc)] },
           // Kubelet probes come from the node, whose address no selector matches.
-          { ports: [tcp(SERVER_PORTS.health), ...(cm ? [tcp(cm.healthPort)] : [])] },
+          { ports: [tcpPort(SERVER_PORTS.health), ...(cm ? [tcpPort(cm.healthPort)] : [])] },
           // Prometheus scrapes metrics.
-          { from: [{ namespaceSelector: nsSelector(options.prometheusNamespace ?? 'monitoring') }], ports: [tcp(SERVER_PORTS.metrics), ...(cm ? [tcp(cm.metricsPort)] : [])] },
+          { from: [{ namespaceSelector: namespaceSelector(options.prometheusNamespace ?? 'monitoring') }], ports: [tcpPort(SERVER_PORTS.metrics), ...(cm ? [tcpPort(cm.metricsPort)] : [])] },
           // The API server calls the validating webhook.
           ...(cm ? api.ingress(cm.webhookPort) : []),
           // Federated servers fetch the bundle.
-          ...(federationPort !== undefined ? [{ ports: [tcp(federationPort)] }] : []),
+          ...(federationPort !== undefined ? [{ ports: [tcpPort(federationPort)] }] : []),
         ];
       }),
       egress: late(() => [
