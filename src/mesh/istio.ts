@@ -1,8 +1,8 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { AllowRule, CalleeView, istioPrincipal, Manifest as Obj } from './intent';
 import { Mesh, MeshKind, MeshRenderer, RolloutStage } from './mesh';
+import { netAdminRejectingNamespaces } from './pod-security';
 import { WorkloadIdentity } from '../identity/workload-identity';
 import { TrustDomain } from '../spiffe/trust-domain';
 import { invalidProp } from '../validation';
@@ -85,7 +85,7 @@ export class IstioMesh extends Mesh {
       }
     };
     if (!this.cni) {
-      scope.node.addValidation({ validate: () => restrictedNamespaces(scope, namespaces).map((ns) => refuseWithoutCni(ns)) });
+      scope.node.addValidation({ validate: () => netAdminRejectingNamespaces(scope, namespaces).map((ns) => refuseWithoutCni(`${ns.name} (${ns.level})`)) });
     }
     return {
       dataPlanePorts: this.dataPlanePorts,
@@ -212,19 +212,6 @@ const SPIRE_TEMPLATE = YAML.stringify({
 function omit<T extends Record<string, unknown>>(o: T, key: string): Record<string, unknown> {
   const { [key]: _dropped, ...rest } = o;
   return rest;
-}
-
-/** Namespaces of `wanted` that the app declares with Pod Security `restricted` or `baseline`. @internal */
-export function restrictedNamespaces(scope: Construct, wanted: ReadonlySet<string>): string[] {
-  if (wanted.size === 0) return [];
-  const found: string[] = [];
-  for (const c of scope.node.root.node.findAll()) {
-    if (c instanceof ApiObject && c.kind === 'Namespace' && wanted.has(c.name)) {
-      const level = c.metadata.getLabel('pod-security.kubernetes.io/enforce');
-      if (level === 'restricted' || level === 'baseline') found.push(`${c.name} (${level})`);
-    }
-  }
-  return found.sort();
 }
 
 function refuseWithoutCni(ns: string): string {

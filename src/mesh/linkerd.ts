@@ -1,8 +1,9 @@
 import { createHash } from 'crypto';
-import { ApiObject, Lazy } from 'cdk8s';
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AllowRule, CalleeView, Manifest as Obj, MeshCaller } from './intent';
 import { Mesh, MeshKind, MeshRenderer, RolloutStage } from './mesh';
+import { netAdminRejectingNamespaces } from './pod-security';
 import { identitiesOf } from '../identity/registry';
 import { WorkloadIdentity } from '../identity/workload-identity';
 import { checkCidrs } from '../k8s/network-peers';
@@ -467,17 +468,9 @@ function podSecurityProblems(scope: Construct, servers: Map<string, ServerState>
     injected.add(s.callee.namespace);
     for (const r of s.rules) if (r.caller.identity) injected.add(r.caller.identity.namespace);
   }
-  const problems: string[] = [];
-  for (const c of scope.node.root.node.findAll()) {
-    if (!ApiObject.isApiObject(c) || c.kind !== 'Namespace' || c.apiVersion !== 'v1' || !injected.has(c.name)) continue;
-    const level = c.metadata.getLabel('pod-security.kubernetes.io/enforce');
-    if (level === 'restricted' || level === 'baseline') {
-      problems.push(
-        `Invalid 'cni': received false. Namespace "${c.name}" ('${c.node.path}') enforces Pod Security "${level}", which refuses the linkerd-init container ` +
-          '(NET_ADMIN, NET_RAW) of every pod Linkerd injects there. Install linkerd-cni (and the control plane with --linkerd-cni-enabled) ' +
-          'and set Mesh.linkerd({ cni: true }), or run these workloads in a namespace that allows the capabilities.',
-      );
-    }
-  }
-  return problems;
+  return netAdminRejectingNamespaces(scope, injected).map((ns) =>
+    `Invalid 'cni': received false. Namespace "${ns.name}" ('${ns.path}') enforces Pod Security "${ns.level}", which refuses the linkerd-init container ` +
+      '(NET_ADMIN, NET_RAW) of every pod Linkerd injects there. Install linkerd-cni (and the control plane with --linkerd-cni-enabled) ' +
+      'and set Mesh.linkerd({ cni: true }), or run these workloads in a namespace that allows the capabilities.',
+  );
 }
