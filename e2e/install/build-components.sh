@@ -76,12 +76,16 @@ build_kwok() {
   touch "$out/.done"
 }
 
+spire_source() { # dir -> a writable copy of the SPIRE module at $SPIRE_VERSION
+  rm -rf "$1"; mkdir -p "$(dirname "$1")"
+  cp -r "$(module_dir "github.com/spiffe/spire@v$SPIRE_VERSION")" "$1"; chmod -R u+w "$1"
+}
+
 build_spire() {
   local out="$CACHE/spire-$SPIRE_VERSION"
   done_marker "$out" && return 0
   log "spire $SPIRE_VERSION: spire-server, spire-agent (~9 CPU-min)"
-  local src="$out/src"; rm -rf "$src"; mkdir -p "$out"
-  cp -r "$(module_dir "github.com/spiffe/spire@v$SPIRE_VERSION")" "$src"; chmod -R u+w "$src"
+  local src="$out/src"; spire_source "$src"
   # The EJBCA upstream-authority plugin's SDK is refused by the proxy; it is the only part of the
   # server that does not build here, and the suite does not use it: drop that one plugin.
   sed -i -e '/upstreamauthority\/ejbca"/d' -e '/ejbca\.BuiltIn()/d' "$src/pkg/server/catalog/upstreamauthority.go"
@@ -153,8 +157,7 @@ build_oidc_discovery_provider() {
   local out="$CACHE/spire-oidc-discovery-provider-$SPIRE_VERSION"
   done_marker "$out" && return 0
   log "oidc-discovery-provider $SPIRE_VERSION (SPIRE module, support/oidc-discovery-provider)"
-  local src="$out/src"; rm -rf "$src"; mkdir -p "$out"
-  cp -r "$(module_dir "github.com/spiffe/spire@v$SPIRE_VERSION")" "$src"; chmod -R u+w "$src"
+  local src="$out/src"; spire_source "$src"
   (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$out/oidc-discovery-provider" ./support/oidc-discovery-provider)
   rm -rf "$src"
   touch "$out/.done"
