@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import * as plus from 'cdk8s-plus-28';
-import { PostgresDatabase, SpiffeCsiDriver, SpireAgent, SpireServer, TrustDomain, WorkloadApi } from '../../src';
+import { Images, PostgresDatabase, SpiffeCsiDriver, SpireAgent, SpireServer, TrustDomain, WorkloadApi } from '../../src';
 import { container, one, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
@@ -53,6 +53,17 @@ describe('SpiffeCsiDriver', () => {
     const d = one(custom, 'DaemonSet', 'spiffe-csi-driver');
     expect(d.spec.template.spec.volumes).toContainEqual({ name: 'mountpoint-dir', hostPath: { path: '/var/snap/microk8s/common/var/lib/kubelet/pods', type: 'Directory' } });
     expect(container(d, 'spiffe-csi-driver').securityContext.seLinuxOptions).toEqual({ type: 'spc_t', level: 's0' });
+  });
+
+  test('liveness: the CSI livenessprobe sidecar (pinned by default) probes the driver over its socket; the NetworkPolicy admits only the probe ports, no egress', () => {
+    const probe = container(ds, 'liveness-probe');
+    expect(probe.image).toBe(Images.CSI_LIVENESS_PROBE);
+    expect(probe.args).toEqual(['--csi-address=/spiffe-csi/csi.sock', '--http-endpoint=:9808']);
+    expect(container(ds, 'spiffe-csi-driver').livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'healthz' });
+    expect(container(ds, 'spiffe-csi-driver').ports).toEqual([{ name: 'healthz', containerPort: 9808, protocol: 'TCP' }]);
+    const np = one(objects, 'NetworkPolicy', 'spiffe-csi-driver');
+    expect(np.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 9808 }, { protocol: 'TCP', port: 9809 }] }]);
+    expect(np.spec.egress).toBeUndefined();
   });
 
   test('fails on a relative kubelet path', () => {

@@ -90,6 +90,11 @@ describe('in-cluster peers by selectors, never by a silent 0.0.0.0/0', () => {
     const rule = np(objects, 'spire-server').spec.egress.find((r: any) => r.ports[0].port === 5432);
     expect(rule.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'databases' } }, podSelector: { matchLabels: { 'cnpg.io/cluster': 'pg' } } }]);
   });
+  test('an in-cluster external PostgreSQL without podLabels: every pod of its namespace, on its port (the default)', () => {
+    const objects = render({ database: PostgresDatabase.external({ host: 'pg-rw.databases.svc.cluster.local', clientCertSecret: 'pg-client' }) });
+    const rule = np(objects, 'spire-server').spec.egress.find((r: any) => r.ports[0].port === 5432);
+    expect(rule.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'databases' } } }]);
+  });
   test('an external PostgreSQL outside the cluster: its CIDR; without one, 0.0.0.0/0 on its port is flagged unless a reason is given', () => {
     const host = 'db.example.com';
     const narrowed = render({ database: PostgresDatabase.external({ host, clientCertSecret: 'pg-client', cidr: '192.0.2.10/32' }) });
