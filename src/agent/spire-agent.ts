@@ -12,6 +12,7 @@ import { TrustBundleSource } from '../config/trust-bundle-source';
 import { KubeletVerification, WorkloadAttestor } from '../config/workload-attestor';
 import { Images } from '../images';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from '../k8s/config-checksum';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { restrictedContainerSecurityContext, rootWithoutCapabilities, SPIRE_UID } from '../k8s/security';
@@ -241,7 +242,11 @@ export class SpireAgent extends Construct {
           selector: { matchLabels: selector },
           updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
           template: {
-            metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': 'spire-agent' } },
+            metadata: {
+              labels,
+              // A change of agent.conf rolls the agents onto it.
+              annotations: { 'kubectl.kubernetes.io/default-container': 'spire-agent', [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(this.config.toJson()) },
+            },
             spec: {
               serviceAccountName: this.name,
               // The k8s workload attestor authenticates to the kubelet with this token (nodes/proxy).

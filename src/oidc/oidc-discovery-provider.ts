@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as plus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
@@ -9,6 +8,7 @@ import { checkOidcIssuer, OidcDiscoveryProviderConfig } from '../config/oidc-dis
 import { WORKLOAD_API_MOUNT_PATH, WORKLOAD_API_SOCKET } from '../csi/workload-api';
 import { WorkloadIdentity } from '../identity/workload-identity';
 import { Images } from '../images';
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from '../k8s/config-checksum';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { tcpPort } from '../k8s/network-peers';
 import { ContainerResources, renderResources } from '../k8s/resources';
@@ -182,7 +182,7 @@ export class OidcDiscoveryProvider extends Construct {
         metadata: { name: this.name, namespace: this.namespace, labels },
         replicas,
         select: false,
-        podMetadata: { labels, annotations: { 'spire-constructs.io/config-checksum': createHash('sha256').update(conf).digest('hex') } },
+        podMetadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(conf) } },
         automountServiceAccountToken: false,
         containers: [
           {

@@ -1,9 +1,9 @@
-import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ControllerManager } from './controller-manager';
 import { CONFIG_DIR, DATA_DIR, SERVER_PORTS, SOCKET_DIR } from './server-layout';
 import { PodNeeds } from '../config/secret-mount';
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from '../k8s/config-checksum';
 import { late } from '../k8s/late';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../k8s/security';
@@ -67,7 +67,7 @@ export function addServerWorkload(scope: Construct, inputs: ServerWorkloadInputs
           labels,
           annotations: {
             'kubectl.kubernetes.io/default-container': 'spire-server',
-            'spire-constructs.io/config-checksum': late(() => sha256(inputs.configFiles().checksumSource)),
+            [CONFIG_CHECKSUM_ANNOTATION]: late(() => configChecksum(inputs.configFiles().checksumSource)),
           },
         },
         spec: {
@@ -218,6 +218,3 @@ function volumes(scope: Construct, inputs: ServerWorkloadInputs): k8s.Volume[] {
   return all;
 }
 
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
-}

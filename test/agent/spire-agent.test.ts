@@ -102,6 +102,14 @@ describe('SpireAgent defaults', () => {
 });
 
 describe('SpireAgent options', () => {
+  test('a change of agent.conf changes the pod template (the DaemonSet rolls the agents onto it); the same config keeps it', () => {
+    const sum = (objects: any[]) => one(objects, 'DaemonSet', 'spire-agent').spec.template.metadata.annotations['spire-constructs.io/config-checksum'];
+    const plain = render().objects;
+    expect(sum(plain)).toMatch(/^[0-9a-f]{64}$/);
+    expect(sum(render().objects)).toBe(sum(plain));
+    expect(sum(render({ sds: { defaultBundleName: 'null', defaultAllBundlesName: 'ROOTCA' } }).objects)).not.toBe(sum(plain));
+  });
+
   test('SDS, availability target, cache sizes, unix attestor, tolerations, node selector, host cert', () => {
     const { objects } = render({
       sds: { defaultSvidName: 'default', defaultBundleName: 'ROOTCA', defaultAllBundlesName: 'ALL' },
