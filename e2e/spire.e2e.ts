@@ -19,14 +19,14 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { BIN, requireComponents, VERSIONS, versionOf } from './harness/components';
 import { bindToPodAddress, describeChange, leafChanges, nonAddressChanges } from './harness/config-diff';
-import { ControlPlane, startControlPlane } from './harness/control-plane';
+import { ControlPlane, ControlPlaneAddresses, startControlPlane } from './harness/control-plane';
 import { startEnvoy } from './harness/envoy';
 import { applyOrder, exampleNames, exampleObjects, idOf, upstreamCrds } from './harness/examples';
 import { AnalyzeMessage, istioctlAnalyze, sidecarInbound, writeYaml } from './harness/istio';
 import { KubeClient, KubeError, KubeObject } from './harness/kube';
 import { decodeJwt, fetchJwtSvid, httpGet, verifyJwt } from './harness/oidc';
 import { OpenBao, startOpenBao } from './harness/openbao';
-import { certInfo, KeyPair, TestCa } from './harness/pki';
+import { bundleSerials, certInfo, KeyPair, TestCa } from './harness/pki';
 import { Pod, RunningContainer, runContainer, runInitContainers } from './harness/pod-runner';
 import { cnpgServerNames, Postgres, startPostgres } from './harness/postgres';
 import { Proc, run, sleep, stopAll, tcpOpen, waitFor } from './harness/proc';
@@ -35,7 +35,10 @@ import { Entry, fetchX509, healthy, listAgents, listEntries, serverCli } from '.
 import { callAs, LoadSummary, loadAs, serveAs } from './harness/workload';
 import { ProductionChart, productionStackProps } from '../examples/production/main';
 import { PaymentsApp, PaymentsService } from '../examples/production/payments';
-import { Mesh, MeshPolicy, RolloutStage, SpireStack, WorkloadIdentity } from '../src';
+import {
+  ApiServerAccess, BundleEndpointAuth, FederatedTrustDomain, ForeignCallerNetwork, Mesh, MeshPolicy, RolloutStage, ServerDatabase, SpiffeId, SpireStack,
+  TrustDomain, WorkloadIdentity,
+} from '../src';
 import { SPIRE_VERSION } from '../src/images';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -117,15 +120,15 @@ afterAll(async () => {
   }
 }, 120_000);
 
-async function waitEstablished(crds: KubeObject[]): Promise<void> {
+async function waitEstablished(crds: KubeObject[], at: ControlPlane = cp): Promise<void> {
   await waitFor('CRDs to be established', 60_000, async () => {
     for (const c of crds) {
-      const got: any = await kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', c.metadata.name);
+      const got: any = await at.kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', c.metadata.name);
       if (!got.status?.conditions?.some((x: any) => x.type === 'Established' && x.status === 'True')) return false;
     }
     return true;
-  }, cp.procs);
-  await kube.discover();
+  }, at.procs);
+  await at.kube.discover();
 }
 
 /** `value` restricted to the paths `shape` has (the fields an apply of `shape` sets). */
@@ -141,12 +144,12 @@ function projectOnto(value: any, shape: any): any {
  * Applies objects; returns the failures as "<kind ns/name>: <API server message>" and the stored
  * objects as the API server returned them.
  */
-async function applyAll(objs: KubeObject[]): Promise<{ failures: string[]; stored: Map<string, any> }> {
+async function applyAll(objs: KubeObject[], client: KubeClient = kube): Promise<{ failures: string[]; stored: Map<string, any> }> {
   const failures: string[] = [];
   const stored = new Map<string, any>();
   for (const o of objs) {
     try {
-      stored.set(idOf(o), await kube.apply(o));
+      stored.set(idOf(o), await client.apply(o));
     } catch (e) {
       failures.push(`${idOf(o)}: ${(e as Error).message}`);
     }
@@ -212,10 +215,10 @@ async function podsOf(namespace: string, selector: string): Promise<Pod[]> {
   return kube.list<Pod>('v1', 'Pod', namespace, selector);
 }
 
-/** The production example's server: its StatefulSet, server.conf, and the hosts that config names. */
-function productionServer() {
-  const sts = find(production, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
-  const confMap = find(production, 'ConfigMap', (o) => o.data?.['server.conf']);
+/** The production example's server (or that of `objs`): its StatefulSet, server.conf, and the hosts that config names. */
+function productionServer(objs: KubeObject[] = production) {
+  const sts = find(objs, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
+  const confMap = find(objs, 'ConfigMap', (o) => o.data?.['server.conf']);
   const conf = JSON.parse(confMap.data['server.conf']);
   const conn: Record<string, string> = Object.fromEntries(
     (conf.plugins.DataStore[0].sql.plugin_data.connection_string as string).split(' ').map((kv) => kv.split('=') as [string, string]),
@@ -226,16 +229,19 @@ function productionServer() {
   return { sts, confMap, conf, conn, vault, vaultUrl, configVolume };
 }
 
-/** Runs a server pod's spire-server container: the generated server.conf, bound to the pod's address. */
-function runServer(pod: Pod, ip: string, name?: string): Promise<RunningContainer> {
-  const { conf, conn, vaultUrl, configVolume } = productionServer();
+/**
+ * Runs a server pod's spire-server container: the generated server.conf (of the production
+ * example, or of `objs`), bound to the pod's address; `hosts` adds names the config reaches.
+ */
+function runServer(pod: Pod, ip: string, name?: string, objs: KubeObject[] = production, hosts: Record<string, string[]> = {}): Promise<RunningContainer> {
+  const { conf, conn, vaultUrl, configVolume } = productionServer(objs);
   return runContainer({
     kube,
     runDir,
     pod,
     container: 'spire-server',
     entrypoint: [BIN.spireServer, 'run'],
-    hosts: { [conn.host]: [POSTGRES_IP], [vaultUrl.hostname]: [OPENBAO_IP] },
+    hosts: { [conn.host]: [POSTGRES_IP], [vaultUrl.hostname]: [OPENBAO_IP], ...hosts },
     podIp: ip,
     overrides: { [configVolume]: { 'server.conf': JSON.stringify(bindToPodAddress(conf, ip), null, 2) } },
     name,
@@ -402,7 +408,7 @@ test('3. the controller manager with the generated ControllerManagerConfig (webh
     const td: string = cmConf.trustDomain;
     const agentId = (node: string) => `spiffe://${td}/spire/agent/k8s_psat/${cmConf.clusterName}/${nodes.get(node)}`;
     const expected = await waitFor('the example workloads\' pods to run', 120_000, async () => {
-      const want = new Map<string, Omit<Entry, 'id' | 'x509SvidTtl'>>();
+      const want = new Map<string, Omit<Entry, 'id' | 'x509SvidTtl' | 'federatesWith'>>();
       for (const id of ids) {
         const ns: string = id.spec.namespaceSelector.matchLabels['kubernetes.io/metadata.name'];
         const sa = (id.spec.workloadSelectorTemplates as string[]).find((s) => s.startsWith('k8s:sa:'))!.slice(7);
@@ -418,7 +424,7 @@ test('3. the controller manager with the generated ControllerManagerConfig (webh
       const other = (await podsOf(idNs, 'app=e2e-other'))[0];
       return other?.status?.phase === 'Running' ? [...want.values()] : undefined;
     }, cp.procs, 1000);
-    const key = (e: Omit<Entry, 'id' | 'x509SvidTtl'>) => `${e.spiffeId} parent=${e.parentId} ${e.selectors.join(',')}`;
+    const key = (e: Omit<Entry, 'id' | 'x509SvidTtl' | 'federatesWith'>) => `${e.spiffeId} parent=${e.parentId} ${e.selectors.join(',')}`;
     const wanted = expected.map(key).sort();
     const entries = await waitFor('the controller manager to create exactly the expected entries', 120_000, () => {
       const got = listEntries(servers[0].socket);
@@ -441,6 +447,9 @@ test('3. the controller manager with the generated ControllerManagerConfig (webh
   });
 }, 600_000);
 
+/** agent.conf with the `unix` workload attestor in place of `k8s` (substitution: `k8s` asks the kubelet, and there is none). */
+const withUnixAttestor = (conf: any) => ({ ...conf, plugins: { ...conf.plugins, WorkloadAttestor: [{ unix: { plugin_data: {} } }] } });
+
 function parseGoDuration(s: string): number {
   let total = 0;
   for (const m of s.matchAll(/(\d+)(h|m|s)/g)) total += Number(m[1]) * ({ h: 3600, m: 60, s: 1 } as Record<string, number>)[m[2]];
@@ -460,7 +469,7 @@ test('4. spire-agent from the generated agent.conf attests with k8s_psat (TokenR
     }, cp.procs, 1000);
     const pod = pods.find((p) => p.spec.nodeName === 'node-0')!;
     // Substitution: the k8s workload attestor asks the kubelet, and there is none.
-    const conf = bindToPodAddress({ ...agentConf, plugins: { ...agentConf.plugins, WorkloadAttestor: [{ unix: { plugin_data: {} } }] } }, AGENT_IP);
+    const conf = bindToPodAddress(withUnixAttestor(agentConf), AGENT_IP);
     const changes = leafChanges(agentConf, conf).filter((c) => !c.path.startsWith('.plugins.WorkloadAttestor'));
     expect(nonAddressChanges(changes)).toEqual([]);
     const configVolume = ds.spec.template.spec.volumes.find((v: any) => v.configMap?.name === agentMap.metadata.name).name;
@@ -1119,3 +1128,369 @@ test('12. the OIDC discovery provider from the generated config (run by the kube
     await run0.proc.stop();
   });
 }, 600_000);
+
+// ---- Issue #17: federation between two trust domains in two clusters ----
+
+/** The partner's cluster: a second API server (with etcd, controller manager, scheduler, kwok) on other addresses. */
+const PARTNER_CLUSTER: ControlPlaneAddresses = {
+  apiHost: '127.0.0.2', apiPort: 16443, etcdPort: 12479, controllerManagerPort: 10357, schedulerPort: 10359, kwokPort: 10347, podCidr: '127.101.0.0/16',
+};
+const PARTNER_SERVER_IP = '127.0.0.91';
+const PARTNER_AGENT_IP = '127.0.0.92';
+const LEDGER_ADDR = '127.0.0.53';
+const LEDGER_UNFEDERATED_ADDR = '127.0.0.54';
+/** Where each side publishes its bundle endpoint (names resolved by the sandboxes' /etc/hosts). */
+const HOME_BUNDLE_HOST = 'spire-bundle.prod.example.com';
+const PARTNER_BUNDLE_HOST = 'spire-bundle.partner.example';
+const HOME_TD = 'prod.example.com';
+const PARTNER_TD = 'partner.example';
+const CHECKOUT_ID = `spiffe://${PARTNER_TD}/ns/shop/sa/checkout`;
+const LEDGER_PATH = '/api/ledger/entries';
+const FED_UIDS = { ledger: 3401, checkout: 3402, web: 3403, checkoutUnfederated: 3404, ledgerUnfederated: 3405 };
+
+/**
+ * The partner's deployment, as its operators would write it with this library: one SPIRE server
+ * (SQLite, self-signed CA: a test partner, so the production checklist is off), agent, CSI driver,
+ * federation with the home trust domain from the home's bundle, and the `checkout` identity
+ * federating with it. A 1-minute bundle refresh hint: federated servers fetch every 15 s (a
+ * quarter of it), so a rotation reaches the home side within this step.
+ */
+function partnerObjects(homeBundle: string): KubeObject[] {
+  const chart = new Chart(Testing.app(), 'partner');
+  const stack = new SpireStack(chart, 'spire', {
+    trustDomain: TrustDomain.of(PARTNER_TD),
+    clusterName: 'partner-1',
+    database: ServerDatabase.sqlite(),
+    checklist: false,
+    server: {
+      replicas: 1,
+      federationBundleEndpoint: { refreshHint: Duration.minutes(1) },
+      networkPolicy: { apiServer: ApiServerAccess.cidrs([`${PARTNER_CLUSTER.apiHost}/32`]) },
+    },
+  });
+  const home = new FederatedTrustDomain(chart, 'home', {
+    server: stack.server,
+    trustDomain: TrustDomain.of(HOME_TD),
+    bundleEndpointUrl: `https://${HOME_BUNDLE_HOST}:8443`,
+    auth: BundleEndpointAuth.httpsSpiffe(SpiffeId.parse(`spiffe://${HOME_TD}/spire/server`)),
+    trustDomainBundle: homeBundle,
+    bundleEndpointCidr: '127.0.0.0/24',
+  });
+  new WorkloadIdentity(chart, 'checkout', { server: stack.server, namespace: 'shop', serviceAccount: 'checkout', federatesWith: [home] });
+  return applyOrder(chart.toJson() as KubeObject[]);
+}
+
+/**
+ * The production example as its operators would extend it to federate with the partner: the
+ * ClusterFederatedTrustDomain with the partner's bundle, the agent serving every bundle to
+ * sidecars (what the checklist's SPIRE-MESH7 asks for with foreign callers), a `ledger-service`
+ * identity federating with the partner, and the partner's `checkout` allowed to POST to it.
+ */
+function homeObjects(partnerBundle: string): KubeObject[] {
+  const chart = new ProductionChart(Testing.app(), 'production', { agent: { sds: { defaultBundleName: 'null', defaultAllBundlesName: 'ROOTCA' } } });
+  const partner = new FederatedTrustDomain(chart, 'partner', {
+    server: chart.spire.server,
+    trustDomain: TrustDomain.of(PARTNER_TD),
+    bundleEndpointUrl: `https://${PARTNER_BUNDLE_HOST}:8443`,
+    auth: BundleEndpointAuth.httpsSpiffe(SpiffeId.parse(`spiffe://${PARTNER_TD}/spire/server`)),
+    trustDomainBundle: partnerBundle,
+    bundleEndpointCidr: `${PARTNER_SERVER_IP}/32`,
+  });
+  const ledger = new WorkloadIdentity(chart, 'ledger', {
+    server: chart.spire.server, namespace: 'payments', serviceAccount: 'ledger-service', podLabels: { app: 'ledger-service' }, federatesWith: [partner],
+  });
+  const checkout = MeshPolicy.foreignCaller(SpiffeId.parse(CHECKOUT_ID), { network: ForeignCallerNetwork.cidrs(['127.0.0.0/24']) });
+  chart.policy.allow(checkout, ledger, { methods: ['POST'], paths: [LEDGER_PATH], ports: [8443] });
+  return applyOrder(chart.toJson() as KubeObject[]);
+}
+
+/** A pod the controller manager selects for `id` (a ClusterSPIFFEID): its namespace, service account and pod labels; kwok runs it. */
+async function podFor(client: KubeClient, id: any, name: string): Promise<void> {
+  const ns: string = id.spec.namespaceSelector.matchLabels['kubernetes.io/metadata.name'];
+  const sa = (id.spec.workloadSelectorTemplates as string[]).find((s) => s.startsWith('k8s:sa:'))!.slice(7);
+  if (!(await client.tryGet('v1', 'Namespace', ns))) await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await client.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: ns } });
+  await client.apply({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels: { ...(id.spec.podSelector?.matchLabels ?? {}) } },
+    spec: {
+      serviceAccountName: sa,
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 4000, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{ name: 'c', image: 'example.invalid/none:1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+    },
+  } as any);
+}
+
+/** `path` (of a leaf change) is `prefix` or below it. */
+const isUnder = (p: string, prefix: string) => p === prefix || p.startsWith(`${prefix}.`);
+
+/** Log lines of `proc` that carry every one of `parts`. */
+const logLines = (proc: Proc, ...parts: string[]) => fs.readFileSync(proc.logFile, 'utf8').split('\n').filter((l) => parts.every((p) => l.includes(p)));
+
+/** The bundle (PEM) a server holds for a federated trust domain. */
+const federatedBundleOf = (socket: string, td: string) => serverCli(socket, ['bundle', 'list', '-id', `spiffe://${td}`]).out;
+
+test('13. federation: two trust domains in two clusters, each SPIRE from generated config, federate through their bundle endpoints (https_spiffe, bootstrapped from `trustDomainBundle`); each side\'s workload receives the other\'s bundle, a bundle rotation propagates, and an mTLS call across the trust domains is authorized by the generated allowlist', async () => {
+  await report.step('Federation: two trust domains in two clusters; bundle endpoints, bootstrap bundles, rotation, and mTLS across trust domains under the generated allowlist', async () => {
+    expect(agent).toBeDefined();
+    const homeLive = () => servers.filter((s) => s.server.proc.running);
+    expect(homeLive().length).toBeGreaterThan(0);
+    const homeBundleJson = serverCli(homeLive()[0].socket, ['bundle', 'show', '-format', 'spiffe']).out;
+
+    // The partner's cluster and SPIRE, from the partner's generated objects.
+    const pDir = path.join(runDir, 'partner');
+    fs.mkdirSync(pDir, { recursive: true });
+    fs.chmodSync(pDir, 0o755);
+    const pcp = await startControlPlane(pDir, 1, PARTNER_CLUSTER);
+    const pk = pcp.kube;
+    const crds = upstreamCrds();
+    expect((await applyAll(crds, pk)).failures).toEqual([]);
+    await waitEstablished(crds, pcp);
+    const partnerObjs = partnerObjects(homeBundleJson);
+    const pFirst = await applyAll(partnerObjs, pk);
+    expect(pFirst.failures).toEqual([]);
+    await waitEstablished(partnerObjs.filter((o) => o.kind === 'CustomResourceDefinition'), pcp);
+    const pSecond = await applyAll(partnerObjs, pk);
+    expect(pSecond.failures).toEqual([]);
+    expect(changedBySecondApply(partnerObjs, pFirst.stored, pSecond.stored)).toEqual([]);
+    report.fact(`A second cluster (its own etcd, kube-apiserver at ${PARTNER_CLUSTER.apiHost}:${PARTNER_CLUSTER.apiPort}, controller manager, scheduler, kwok) holds the partner: ${partnerObjs.length} objects of trust domain \`${PARTNER_TD}\` (one server on SQLite, agent, CSI driver, a ClusterFederatedTrustDomain for \`${HOME_TD}\` whose \`trustDomainBundle\` is the home server's \`bundle show -format spiffe\`, and the \`checkout\` identity federating with it) accepted with strict validation; a second apply changed nothing.`);
+
+    const pSts = find(partnerObjs, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
+    const pNs: string = pSts.metadata.namespace;
+    await pk.apply({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'e2e-partner-pv-0' }, spec: { capacity: { storage: '50Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/e2e-partner-pv-0' }, persistentVolumeReclaimPolicy: 'Delete' } } as any);
+    const pSelector = Object.entries(pSts.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    const pPod = await waitFor('the partner server pod to be scheduled', 120_000, async () => (await pk.list<Pod>('v1', 'Pod', pNs, pSelector)).find((p) => p.spec.nodeName), pcp.procs, 1000);
+    const pConfMap = find(partnerObjs, 'ConfigMap', (o) => o.data?.['server.conf']);
+    const pConf = JSON.parse(pConfMap.data['server.conf']);
+    const pAsRun = bindToPodAddress(pConf, PARTNER_SERVER_IP);
+    expect(nonAddressChanges(leafChanges(pConf, pAsRun))).toEqual([]);
+    const pConfVolume = pSts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === pConfMap.metadata.name).name;
+    const homeIps = () => homeLive().map((s) => s.ip);
+    const pServer = await runContainer({
+      kube: pk,
+      runDir: pDir,
+      pod: pPod,
+      container: 'spire-server',
+      entrypoint: [BIN.spireServer, 'run'],
+      podIp: PARTNER_SERVER_IP,
+      hosts: { [HOME_BUNDLE_HOST]: homeIps() },
+      overrides: { [pConfVolume]: { 'server.conf': JSON.stringify(pAsRun, null, 2) } },
+    });
+    const pSockMount = pSts.spec.template.spec.containers[0].volumeMounts.find((m: any) => pConf.server.socket_path.startsWith(m.mountPath));
+    const pSocket = path.join(pServer.volumes[pSockMount.name], path.relative(pSockMount.mountPath, pConf.server.socket_path));
+    await waitFor('the partner server to be healthy', 120_000, () => fs.existsSync(pSocket) && healthy(pSocket), [pServer.proc], 1000);
+    // The partner's agent boots from the bundle its server published into its own cluster.
+    const publisher = Object.values(pConf.plugins.BundlePublisher[0].k8s_configmap.plugin_data.clusters)[0] as any;
+    await waitFor('the partner\'s bundle publisher to write its bundle', 60_000, async () => {
+      const cm: any = await pk.tryGet('v1', 'ConfigMap', publisher.configmap_name, publisher.namespace);
+      return !!cm?.data?.[publisher.configmap_key];
+    }, [pServer.proc], 1000);
+    const pDs = find(partnerObjs, 'DaemonSet', (o) => o.metadata.name === 'spire-agent');
+    const pAgentMap = find(partnerObjs, 'ConfigMap', (o) => o.data?.['agent.conf']);
+    const pAgentConf = JSON.parse(pAgentMap.data['agent.conf']);
+    const pDsSelector = Object.entries(pDs.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    const pAgentPod = await waitFor('the partner agent pod', 60_000, async () => (await pk.list<Pod>('v1', 'Pod', pDs.metadata.namespace, pDsSelector)).find((p) => p.spec.nodeName), pcp.procs, 1000);
+    await runInitContainers({ kube: pk, runDir: pDir, pod: pAgentPod, podIp: PARTNER_AGENT_IP, hosts: {}, entrypoints: () => [] });
+    // Substitution, as for the home agent: the unix workload attestor for k8s (no kubelet).
+    const pAgentAsRun = bindToPodAddress(withUnixAttestor(pAgentConf), PARTNER_AGENT_IP);
+    const pAgent = await runContainer({
+      kube: pk,
+      runDir: pDir,
+      pod: pAgentPod,
+      container: 'spire-agent',
+      entrypoint: [BIN.spireAgent, 'run'],
+      podIp: PARTNER_AGENT_IP,
+      hosts: { [pAgentConf.agent.server_address]: [PARTNER_SERVER_IP] },
+      overrides: { [pDs.spec.template.spec.volumes.find((v: any) => v.configMap?.name === pAgentMap.metadata.name).name]: { 'agent.conf': JSON.stringify(pAgentAsRun, null, 2) } },
+    });
+    const pNodeUid = (await pk.get('v1', 'Node', pAgentPod.spec.nodeName)).metadata.uid;
+    const pAgentId = `spiffe://${PARTNER_TD}/spire/agent/k8s_psat/${pAgentConf.plugins.NodeAttestor[0].k8s_psat.plugin_data.cluster}/${pNodeUid}`;
+    await waitFor('the partner agent to attest', 90_000, () => listAgents(pSocket).includes(pAgentId), [pAgent.proc, pServer.proc], 1000);
+    const pAgentSockMount = pDs.spec.template.spec.containers[0].volumeMounts.find((m: any) => pAgentConf.agent.socket_path.startsWith(m.mountPath));
+    const pAgentSocket = path.join(pAgent.volumes[pAgentSockMount.name], path.relative(pAgentSockMount.mountPath, pAgentConf.agent.socket_path));
+    report.fact('The partner\'s spire-server, controller manager and agent ran from its generated configuration (bind addresses only; the agent\'s `unix` workload attestor for `k8s`); the agent attested with k8s_psat against the partner\'s API server.');
+
+    // The home side, extended as its operators would: federation, the agent's SDS bundles, ledger-service.
+    const partnerBundleJson = serverCli(pSocket, ['bundle', 'show', '-format', 'spiffe']).out;
+    const homeObjs = homeObjects(partnerBundleJson);
+    const serverChanges = leafChanges(productionServer().conf, productionServer(homeObjs).conf);
+    expect(serverChanges.length).toBeGreaterThan(0);
+    expect(serverChanges.filter((c) => !isUnder(c.path, '.server.federation'))).toEqual([]);
+    const agentConfOf = (objs: KubeObject[]) => JSON.parse(find(objs, 'ConfigMap', (o) => o.data?.['agent.conf']).data['agent.conf']);
+    const agentChanges = leafChanges(agentConfOf(production), agentConfOf(homeObjs));
+    expect(agentChanges.filter((c) => !isUnder(c.path, '.agent.sds'))).toEqual([]);
+    const homeApplied = await applyAll(homeObjs);
+    expect(homeApplied.failures).toEqual([]);
+    const added = homeObjs.filter((o) => !production.some((p) => idOf(p) === idOf(o))).map(idOf);
+    report.fact(`Home: the production example plus the federation (\`FederatedTrustDomain\` with the partner's \`bundle show -format spiffe\` as \`trustDomainBundle\`), \`agent.sds\` serving every bundle (SPIRE-MESH7), \`ledger-service\` federating with \`${PARTNER_TD}\`, and \`MeshPolicy.foreignCaller(${CHECKOUT_ID})\` allowed to POST ${LEDGER_PATH}. server.conf changed only under \`server.federation\` (${serverChanges.map((c) => `\`${c.path}\``).join(', ')}), agent.conf only under \`agent.sds\`; applied to the home API server with strict validation; new objects: ${added.join(', ')}.`);
+
+    // The real StatefulSet and DaemonSet controllers roll the pods (the config checksum changed);
+    // the kubelet stand-in starts the new pods' containers with the new configuration.
+    const { sts } = productionServer(homeObjs);
+    const ns: string = sts.metadata.namespace;
+    await waitFor('the server StatefulSet rollout', 180_000, async () => {
+      const st: any = (await kube.get('apps/v1', 'StatefulSet', sts.metadata.name, ns)).status;
+      return st.updateRevision === st.currentRevision && st.updatedReplicas === sts.spec.replicas && st.readyReplicas === sts.spec.replicas;
+    }, cp.procs, 1000);
+    const cmMap = find(homeObjs, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']);
+    const cmConf = parseYaml(cmMap.data['controller-manager-config.yaml']);
+    const cmVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === cmMap.metadata.name).name;
+    for (const s of homeLive()) {
+      await s.cm?.proc.stop(true);
+      await s.server.proc.stop(true);
+      s.pod = (await kube.get('v1', 'Pod', s.pod.metadata.name, ns)) as Pod;
+      s.server = await runServer(s.pod, s.ip, `${s.pod.metadata.name}-spire-server-federating`, homeObjs, { [PARTNER_BUNDLE_HOST]: [PARTNER_SERVER_IP] });
+      await waitFor(`${s.pod.metadata.name} to be healthy with the federation endpoint`, 120_000, () => healthy(s.socket), [s.server.proc], 1000);
+      s.cm = await runContainer({
+        kube,
+        runDir,
+        pod: s.pod,
+        container: 'spire-controller-manager',
+        entrypoint: [BIN.controllerManager],
+        hosts: {},
+        podIp: s.ip,
+        overrides: { [cmVolume]: { 'controller-manager-config.yaml': toYaml(bindToPodAddress(cmConf, s.ip)) } },
+        envOverrides: { ENABLE_WEBHOOKS: 'false' },
+        name: `${s.pod.metadata.name}-controller-manager-federating`,
+      });
+    }
+    const ds = find(homeObjs, 'DaemonSet', (o) => o.metadata.name === 'spire-agent');
+    const homeAgentConf = agentConfOf(homeObjs);
+    const newAgentPod = await waitFor('the agent DaemonSet rollout on the agent\'s node', 180_000, async () => {
+      const p = (await podsOf(ds.metadata.namespace, Object.entries(ds.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',')))
+        .find((x) => x.spec.nodeName === agent!.pod.spec.nodeName && x.metadata.uid !== agent!.pod.metadata.uid && x.status?.phase === 'Running' && !x.metadata.deletionTimestamp);
+      return p;
+    }, cp.procs, 1000);
+    await agent!.run.proc.stop(true);
+    await runInitContainers({ kube, runDir, pod: newAgentPod, podIp: AGENT_IP, hosts: {}, entrypoints: () => [] });
+    const agentConfVolume = ds.spec.template.spec.volumes.find((v: any) => v.configMap?.name === find(homeObjs, 'ConfigMap', (o) => o.data?.['agent.conf']).metadata.name).name;
+    const agentRun = await runContainer({
+      kube,
+      runDir,
+      pod: newAgentPod,
+      container: 'spire-agent',
+      entrypoint: [BIN.spireAgent, 'run'],
+      podIp: AGENT_IP,
+      hosts: { [homeAgentConf.agent.server_address]: SERVER_IPS },
+      overrides: { [agentConfVolume]: { 'agent.conf': JSON.stringify(bindToPodAddress(withUnixAttestor(homeAgentConf), AGENT_IP), null, 2) } },
+      name: `${newAgentPod.metadata.name}-spire-agent-federating`,
+    });
+    const agentSockMount = ds.spec.template.spec.containers[0].volumeMounts.find((m: any) => homeAgentConf.agent.socket_path.startsWith(m.mountPath));
+    const agentSocket = path.join(agentRun.volumes[agentSockMount.name], path.relative(agentSockMount.mountPath, homeAgentConf.agent.socket_path));
+    agent = { pod: newAgentPod, run: agentRun, id: agent!.id, socket: agentSocket };
+    report.fact(`The real StatefulSet and DaemonSet controllers rolled the server and agent pods (config checksum changed); the kubelet stand-in started the new pods' spire-server (${homeLive().length} live), controller manager and spire-agent with the new configuration.`);
+
+    // The partner's controller manager starts once the home bundle endpoint is up: a relationship
+    // created earlier fetches at once, fails, and retries only after the bundle's refresh hint
+    // (SPIRE's 5 minutes when the bundle carries none), seen in an earlier run of this step.
+    const pCmMap = find(partnerObjs, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']);
+    const pCmConf = parseYaml(pCmMap.data['controller-manager-config.yaml']);
+    const pCmAsRun = bindToPodAddress(pCmConf, PARTNER_SERVER_IP);
+    expect(nonAddressChanges(leafChanges(pCmConf, pCmAsRun))).toEqual([]);
+    const pCm = await runContainer({
+      kube: pk,
+      runDir: pDir,
+      pod: pPod,
+      container: 'spire-controller-manager',
+      entrypoint: [BIN.controllerManager],
+      hosts: {},
+      podIp: PARTNER_SERVER_IP,
+      overrides: { [pSts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === pCmMap.metadata.name).name]: { 'controller-manager-config.yaml': toYaml(pCmAsRun) } },
+      envOverrides: { ENABLE_WEBHOOKS: 'false' },
+    });
+
+    // Each controller manager turned its ClusterFederatedTrustDomain into a federation relationship,
+    // and each server fetched the other's bundle from its bundle endpoint, authenticated with the bootstrap bundle.
+    const relationship = (socket: string) => serverCli(socket, ['federation', 'list']).out;
+    await waitFor('the home federation relationship with the partner', 120_000, () => relationship(homeLive()[0].socket).includes(`https://${PARTNER_BUNDLE_HOST}:8443`), homeLive().flatMap((s) => [s.server.proc, s.cm!.proc]), 1000);
+    await waitFor('the partner federation relationship with home', 120_000, () => relationship(pSocket).includes(`https://${HOME_BUNDLE_HOST}:8443`), [pServer.proc, pCm.proc], 1000);
+    await waitFor('the home servers to fetch the partner\'s bundle from its endpoint', 120_000, () => homeLive().some((s) => logLines(s.server.proc, 'Bundle refreshed', PARTNER_TD).length > 0), homeLive().map((s) => s.server.proc), 1000);
+    await waitFor('the partner server to fetch the home bundle from its endpoint', 180_000, () => logLines(pServer.proc, 'Bundle refreshed', HOME_TD).length > 0, [pServer.proc], 1000);
+    const homeBundlePem = serverCli(homeLive()[0].socket, ['bundle', 'show']).out;
+    const partnerBundlePem = serverCli(pSocket, ['bundle', 'show']).out;
+    expect(bundleSerials(federatedBundleOf(homeLive()[0].socket, PARTNER_TD))).toEqual(bundleSerials(partnerBundlePem));
+    expect(bundleSerials(federatedBundleOf(pSocket, HOME_TD))).toEqual(bundleSerials(homeBundlePem));
+    report.fact(`\`spire-server federation list\` on each side shows the relationship its controller manager created from the ClusterFederatedTrustDomain (\`https_spiffe\`, endpoint \`spiffe://<td>/spire/server\`); each server logged \`Bundle refreshed\` for the other trust domain: it fetched the bundle from the other's bundle endpoint, whose SVID it verified with the bootstrap \`trustDomainBundle\`. Each holds the other's bundle (serials ${bundleSerials(partnerBundlePem).join(', ')} and ${bundleSerials(homeBundlePem).join(', ')}).`);
+
+    // The identities' federatesWith reaches the entries the controller managers create.
+    const ledgerId = find(homeObjs, 'ClusterSPIFFEID', (o) => o.spec.spiffeIDTemplate.endsWith('/sa/ledger-service'));
+    const checkoutId = find(partnerObjs, 'ClusterSPIFFEID', (o) => o.spec.spiffeIDTemplate === CHECKOUT_ID);
+    expect(ledgerId.spec.federatesWith).toEqual([PARTNER_TD]);
+    expect(checkoutId.spec.federatesWith).toEqual([HOME_TD]);
+    await podFor(kube, ledgerId, 'ledger-service-0');
+    await podFor(pk, checkoutId, 'checkout-0');
+    const ledgerSpiffeId: string = ledgerId.spec.spiffeIDTemplate;
+    const ledgerEntry = await waitFor('the home controller manager to create ledger-service\'s entry', 120_000, () => listEntries(homeLive()[0].socket).find((e) => e.spiffeId === ledgerSpiffeId), homeLive().map((s) => s.cm!.proc), 1000);
+    const checkoutEntry = await waitFor('the partner controller manager to create checkout\'s entry', 120_000, () => listEntries(pSocket).find((e) => e.spiffeId === CHECKOUT_ID), [pCm.proc], 1000);
+    expect(ledgerEntry.federatesWith).toEqual([PARTNER_TD]);
+    expect(checkoutEntry.federatesWith).toEqual([HOME_TD]);
+    report.fact(`The controller managers created \`${ledgerSpiffeId}\` federating with \`${PARTNER_TD}\` and \`${CHECKOUT_ID}\` federating with \`${HOME_TD}\`, from the identities' \`federatesWith\`.`);
+
+    // Workloads (the unix attestor stands in for k8s): the entries' federatesWith, by uid.
+    const register = (socket: string, parent: string, id: string, uid: number, federatesWith: string[]) => serverCli(socket, [
+      'entry', 'create', '-parentID', parent, '-spiffeID', id, '-selector', `unix:uid:${uid}`, '-x509SVIDTTL', '3600',
+      ...federatesWith.flatMap((td) => ['-federatesWith', `spiffe://${td}`]),
+    ]);
+    register(homeLive()[0].socket, agent!.id, ledgerSpiffeId, FED_UIDS.ledger, ledgerEntry.federatesWith);
+    register(homeLive()[0].socket, agent!.id, ledgerSpiffeId, FED_UIDS.ledgerUnfederated, []);
+    register(pSocket, pAgentId, CHECKOUT_ID, FED_UIDS.checkout, checkoutEntry.federatesWith);
+    register(pSocket, pAgentId, `spiffe://${PARTNER_TD}/ns/shop/sa/web`, FED_UIDS.web, [HOME_TD]);
+    register(pSocket, pAgentId, CHECKOUT_ID, FED_UIDS.checkoutUnfederated, []);
+    const svidOf = (socket: string, uid: number, procs: Proc[]) => waitFor(`uid ${uid} to get its SVID`, 60_000, () => {
+      const r = fetchX509(socket, uid);
+      return r.ok ? r : undefined;
+    }, procs, 1000);
+    const ledgerSvid = await svidOf(agent!.socket, FED_UIDS.ledger, [agent!.run.proc]);
+    const checkoutSvid = await svidOf(pAgentSocket, FED_UIDS.checkout, [pAgent.proc]);
+    expect(Object.keys(ledgerSvid.federatedBundles)).toEqual([PARTNER_TD]);
+    expect(bundleSerials(ledgerSvid.federatedBundles[PARTNER_TD])).toEqual(bundleSerials(partnerBundlePem));
+    expect(Object.keys(checkoutSvid.federatedBundles)).toEqual([HOME_TD]);
+    expect(bundleSerials(checkoutSvid.federatedBundles[HOME_TD])).toEqual(bundleSerials(homeBundlePem));
+    expect(Object.keys((await svidOf(agent!.socket, FED_UIDS.ledgerUnfederated, [agent!.run.proc])).federatedBundles)).toEqual([]);
+    expect(Object.keys((await svidOf(pAgentSocket, FED_UIDS.checkoutUnfederated, [pAgent.proc])).federatedBundles)).toEqual([]);
+    report.fact(`Through the Workload API, ledger-service (home agent) received \`${PARTNER_TD}\`'s bundle and checkout (partner agent) received \`${HOME_TD}\`'s, each equal to the other server's own; the same IDs registered without \`federatesWith\` received no foreign bundle.`);
+
+    // mTLS across the trust domains, authorized by the generated allowlist.
+    const allowCm = find(homeObjs, 'ConfigMap', (o) => o.metadata.name === 'ledger-service-allowed-callers');
+    const allowlist = JSON.parse(allowCm.data['allowed-callers.json']);
+    expect(allowlist.rules.flatMap((r: any) => r.callers)).toEqual([CHECKOUT_ID]);
+    const dir = path.join(runDir, 'federation');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.chmodSync(dir, 0o755);
+    const allowFile = path.join(dir, 'allowed-callers.json');
+    fs.writeFileSync(allowFile, allowCm.data['allowed-callers.json']);
+    const logs = path.join(runDir, 'logs');
+    const ledger = serveAs(logs, 'ledger-service', FED_UIDS.ledger, agent!.socket, `${LEDGER_ADDR}:8443`, allowFile);
+    const unfederated = serveAs(logs, 'ledger-service-unfederated', FED_UIDS.ledgerUnfederated, agent!.socket, `${LEDGER_UNFEDERATED_ADDR}:8443`, allowFile);
+    await waitFor('ledger-service to serve', 60_000, async () => (await tcpOpen(LEDGER_ADDR, 8443)) && tcpOpen(LEDGER_UNFEDERATED_ADDR, 8443), [ledger, unfederated], 500);
+    const call = (uid: number, addr: string, method: string, p: string) => callAs(uid, pAgentSocket, `https://${addr}:8443${p}`, method, ledgerSpiffeId);
+    const allowed = call(FED_UIDS.checkout, LEDGER_ADDR, 'POST', LEDGER_PATH);
+    expect({ status: allowed.status, output: allowed.output }).toMatchObject({ status: 200 });
+    expect(call(FED_UIDS.checkout, LEDGER_ADDR, 'GET', LEDGER_PATH).status).toBe(403);
+    expect(call(FED_UIDS.checkout, LEDGER_ADDR, 'POST', '/api/ledger/admin').status).toBe(403);
+    expect(call(FED_UIDS.web, LEDGER_ADDR, 'POST', LEDGER_PATH).status).toBe(403);
+    const noBundleClient = call(FED_UIDS.checkoutUnfederated, LEDGER_ADDR, 'POST', LEDGER_PATH);
+    expect(noBundleClient.status).toBeUndefined();
+    const noBundleServer = call(FED_UIDS.checkout, LEDGER_UNFEDERATED_ADDR, 'POST', LEDGER_PATH);
+    expect(noBundleServer.status).toBeUndefined();
+    report.fact(`mTLS across trust domains: checkout (\`${PARTNER_TD}\`, SVID from the partner's agent) → ledger-service (\`${HOME_TD}\`, SVID from the home agent) POST ${LEDGER_PATH}: 200, allowed by the generated \`${allowCm.metadata.name}\` (its only caller is the foreign one). 403 for GET, for another path, and for \`spiffe://${PARTNER_TD}/ns/shop/sa/web\`.`);
+    report.fact(`Without \`federatesWith\` there is no call: checkout registered without it cannot verify ledger-service (${lastLine(noBundleClient.output)}); ledger-service registered without it refuses checkout in the handshake (${lastLine(noBundleServer.output)}).`);
+
+    // A rotation on the partner reaches the home workload through the bundle endpoint.
+    serverCli(pSocket, ['localauthority', 'x509', 'prepare']);
+    const rotated = bundleSerials(serverCli(pSocket, ['bundle', 'show']).out);
+    expect(rotated.length).toBe(bundleSerials(partnerBundlePem).length + 1);
+    const t0 = Date.now();
+    await waitFor('the partner\'s prepared authority to reach ledger-service', 120_000, () => {
+      const r = fetchX509(agent!.socket, FED_UIDS.ledger);
+      return r.ok && JSON.stringify(bundleSerials(r.federatedBundles[PARTNER_TD] ?? '')) === JSON.stringify(rotated);
+    }, [agent!.run.proc, pServer.proc], 1000);
+    report.fact(`\`spire-server localauthority x509 prepare\` on the partner added an X.509 authority to its bundle; ${((Date.now() - t0) / 1000).toFixed(0)} s later ledger-service's Workload API carried it (the home server re-fetches every 15 s: a quarter of the partner's 1-minute \`refreshHint\`; then the agent's sync).`);
+    const afterRotation = call(FED_UIDS.checkout, LEDGER_ADDR, 'POST', LEDGER_PATH);
+    expect(afterRotation.status).toBe(200);
+    await ledger.stop();
+    await unfederated.stop();
+  });
+}, 900_000);

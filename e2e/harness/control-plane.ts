@@ -11,9 +11,24 @@ import { KubeClient } from './kube';
 import { serviceAccountKey, TestCa } from './pki';
 import { Proc, start, tcpOpen, waitFor } from './proc';
 
-export const API_HOST = '127.0.0.1';
-export const API_PORT = 16443;
-const ETCD_PORT = 12379;
+/** Where one control plane listens: a second cluster takes other addresses and ports. */
+export interface ControlPlaneAddresses {
+  /** kube-apiserver's address (its certificate names it). */
+  readonly apiHost: string;
+  readonly apiPort: number;
+  /** etcd's client port (the peer port is the next one). */
+  readonly etcdPort: number;
+  readonly controllerManagerPort: number;
+  readonly schedulerPort: number;
+  readonly kwokPort: number;
+  /** The range kwok takes pod IPs from. */
+  readonly podCidr: string;
+}
+
+/** The suite's cluster. */
+export const FIRST_CLUSTER: ControlPlaneAddresses = {
+  apiHost: '127.0.0.1', apiPort: 16443, etcdPort: 12379, controllerManagerPort: 10257, schedulerPort: 10259, kwokPort: 10247, podCidr: '127.100.0.0/16',
+};
 
 export interface ControlPlane {
   readonly ca: TestCa;
@@ -34,7 +49,8 @@ function writeKubeconfig(file: string, server: string, ca: string, cert: string,
   ].join('\n'));
 }
 
-export async function startControlPlane(runDir: string, nodeCount: number): Promise<ControlPlane> {
+export async function startControlPlane(runDir: string, nodeCount: number, at: ControlPlaneAddresses = FIRST_CLUSTER): Promise<ControlPlane> {
+  const { apiHost, apiPort, etcdPort } = at;
   const pki = path.join(runDir, 'pki');
   const logs = path.join(runDir, 'logs');
   fs.mkdirSync(logs, { recursive: true });
@@ -42,25 +58,25 @@ export async function startControlPlane(runDir: string, nodeCount: number): Prom
   const apiCert = ca.issue('apiserver', {
     cn: 'kube-apiserver',
     server: true,
-    names: [API_HOST, 'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    names: [apiHost, 'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
   });
   const admin = ca.issue('admin', { cn: 'e2e-admin', org: 'system:masters', client: true });
   const sa = serviceAccountKey(pki);
-  const server = `https://${API_HOST}:${API_PORT}`;
+  const server = `https://${apiHost}:${apiPort}`;
   const kubeconfig = path.join(runDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, server, ca.cert, admin.cert, admin.key);
 
   const etcd = start(logs, 'etcd', BIN.etcd, [
     '--name', 'e2e', '--data-dir', path.join(runDir, 'etcd'),
-    '--listen-client-urls', `http://127.0.0.1:${ETCD_PORT}`, '--advertise-client-urls', `http://127.0.0.1:${ETCD_PORT}`,
-    '--listen-peer-urls', `http://127.0.0.1:${ETCD_PORT + 1}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${ETCD_PORT + 1}`,
-    '--initial-cluster', `e2e=http://127.0.0.1:${ETCD_PORT + 1}`,
+    '--listen-client-urls', `http://127.0.0.1:${etcdPort}`, '--advertise-client-urls', `http://127.0.0.1:${etcdPort}`,
+    '--listen-peer-urls', `http://127.0.0.1:${etcdPort + 1}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPort + 1}`,
+    '--initial-cluster', `e2e=http://127.0.0.1:${etcdPort + 1}`,
   ], { env: { ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch } });
-  await waitFor('etcd to listen', 30_000, () => tcpOpen('127.0.0.1', ETCD_PORT), [etcd]);
+  await waitFor('etcd to listen', 30_000, () => tcpOpen('127.0.0.1', etcdPort), [etcd]);
 
   const apiserver = start(logs, 'kube-apiserver', BIN.kubeApiserver, [
-    `--etcd-servers=http://127.0.0.1:${ETCD_PORT}`,
-    `--bind-address=${API_HOST}`, `--secure-port=${API_PORT}`, `--advertise-address=${API_HOST}`,
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    `--bind-address=${apiHost}`, `--secure-port=${apiPort}`, `--advertise-address=${apiHost}`,
     // No kubernetes Service endpoints to maintain: loopback is not a valid endpoint address.
     '--endpoint-reconciler-type=none',
     `--tls-cert-file=${apiCert.cert}`, `--tls-private-key-file=${apiCert.key}`, `--client-ca-file=${ca.cert}`,
@@ -76,17 +92,17 @@ export async function startControlPlane(runDir: string, nodeCount: number): Prom
     `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
     '--leader-elect=false', '--use-service-account-credentials=true',
     `--service-account-private-key-file=${sa.key}`, `--root-ca-file=${ca.cert}`,
-    '--bind-address=127.0.0.1', '--secure-port=10257', '--controllers=*',
+    '--bind-address=127.0.0.1', `--secure-port=${at.controllerManagerPort}`, '--controllers=*',
   ]);
   const scheduler = start(logs, 'kube-scheduler', BIN.kubeScheduler, [
     `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
-    '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=10259',
+    '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${at.schedulerPort}`,
   ]);
   const stages = fs.readdirSync(BIN.kwokStages).map((f) => path.join(BIN.kwokStages, f)).sort();
   const kwok = start(logs, 'kwok', BIN.kwok, [
     `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
     // Pod IPs from a loopback range: nothing is ever sent to them, and no private range is named.
-    '--cidr=127.100.0.0/16', '--node-ip=127.0.0.1', '--server-address=127.0.0.1:10247',
+    `--cidr=${at.podCidr}`, '--node-ip=127.0.0.1', `--server-address=127.0.0.1:${at.kwokPort}`,
     ...stages.map((s) => `--config=${s}`),
   ]);
   const procs = [etcd, apiserver, kcm, scheduler, kwok];

@@ -3,6 +3,7 @@
  * certificates, PostgreSQL's server certificate (the names CloudNativePG puts in its own) and
  * OpenBao's listener certificate.
  */
+import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { run } from './proc';
@@ -72,4 +73,10 @@ export function certInfo(pem: string): { serial: string; notBefore: Date; notAft
   const notAfter = new Date(/notAfter=(.*)/.exec(out)?.[1] ?? '');
   const uris = [...out.matchAll(/URI:([^,\s]+)/g)].map((m) => m[1]);
   return { serial, notBefore, notAfter, uris };
+}
+
+/** The serial of every certificate in a PEM bundle, sorted (X509Certificate parses each block). */
+export function bundleSerials(pem: string): string[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((b) => new X509Certificate(b).serialNumber.toUpperCase()).sort();
 }

@@ -23,7 +23,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { API_HOST, API_PORT } from './control-plane';
 import { KubeClient } from './kube';
 import { Proc, start } from './proc';
 
@@ -159,7 +158,8 @@ export async function runContainer(o: RunContainerOptions): Promise<RunningConta
 
   // A container's environment: the image's (HOME=/ for a user without a passwd entry), the
   // in-cluster API server's address, then the container's own env.
-  const env: Record<string, string> = { HOME: '/', KUBERNETES_SERVICE_HOST: API_HOST, KUBERNETES_SERVICE_PORT: String(API_PORT) };
+  const api = new URL(kube.server);
+  const env: Record<string, string> = { HOME: '/', KUBERNETES_SERVICE_HOST: api.hostname, KUBERNETES_SERVICE_PORT: api.port || '443' };
   for (const e of c.env ?? []) {
     if (e.value !== undefined) {
       env[e.name] = e.value;

@@ -17,6 +17,7 @@ interface EntryJson {
   parent_id: SpiffeIdJson;
   selectors: Array<{ type: string; value: string }>;
   x509_svid_ttl: number;
+  federates_with?: string[];
 }
 
 export interface Entry {
@@ -25,6 +26,8 @@ export interface Entry {
   readonly parentId: string;
   readonly selectors: string[];
   readonly x509SvidTtl: number;
+  /** Trust domain names the entry federates with (sorted). */
+  readonly federatesWith: string[];
 }
 
 /** `spire-server <args> -socketPath <socket>`; throws with the output when it fails. */
@@ -42,6 +45,7 @@ export function listEntries(socket: string): Entry[] {
     parentId: idString(e.parent_id),
     selectors: e.selectors.map((s) => `${s.type}:${s.value}`).sort(),
     x509SvidTtl: e.x509_svid_ttl,
+    federatesWith: (e.federates_with ?? []).map((td) => td.replace(/^spiffe:\/\//, '')).sort(),
   }));
 }
 
@@ -55,14 +59,22 @@ export function healthy(socket: string): boolean {
   return serverCli(socket, ['healthcheck'], true).code === 0;
 }
 
-/** An X.509-SVID fetched from the agent's Workload API by a process running as `uid`. */
-export function fetchX509(agentSocket: string, uid: number): { ok: boolean; svid?: string; output: string } {
+/**
+ * An X.509-SVID fetched from the agent's Workload API by a process running as `uid`, with the
+ * bundles of the trust domains it federates with (PEM by trust domain name) as the agent wrote them.
+ */
+export function fetchX509(agentSocket: string, uid: number): { ok: boolean; svid?: string; federatedBundles: Record<string, string>; output: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svid-'));
   fs.chmodSync(dir, 0o777);
   const r = run('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', BIN.spireAgent, 'api', 'fetch', 'x509',
     '-socketPath', agentSocket, '-write', dir, '-timeout', '5s'], { allowFail: true });
   const file = path.join(dir, 'svid.0.pem');
   const svid = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  const federatedBundles: Record<string, string> = {};
+  // The CLI says where it wrote each: "Writing federated bundle #0 for trust domain <td> to file <f>."
+  for (const m of r.stdout.matchAll(/federated bundle #\d+ for trust domain (\S+) to file (\S+?)\.?$/gm)) {
+    federatedBundles[m[1].replace(/^spiffe:\/\//, '')] = fs.readFileSync(m[2], 'utf8');
+  }
   fs.rmSync(dir, { recursive: true, force: true });
-  return { ok: r.code === 0 && !!svid, svid, output: `${r.stdout}${r.stderr}`.trim() };
+  return { ok: r.code === 0 && !!svid, svid, federatedBundles, output: `${r.stdout}${r.stderr}`.trim() };
 }

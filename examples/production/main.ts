@@ -41,7 +41,8 @@ export class ProductionChart extends ChecklistChart {
   public readonly payments: PaymentsApp;
   public readonly policy: MeshPolicy;
 
-  public constructor(scope: Construct, id: string) {
+  /** `stack` overrides props of the SPIRE stack (the end-to-end suite adds federation settings). */
+  public constructor(scope: Construct, id: string, stack: Partial<SpireStackProps> = {}) {
     super(scope, id);
     this.spire = new SpireStack(this, 'spire', {
       ...productionStackProps(),
@@ -55,6 +56,7 @@ export class ProductionChart extends ChecklistChart {
           annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' },
         }),
       },
+      ...stack,
     });
     this.payments = new PaymentsApp(this, 'payments', this.spire.server);
     // Istio with SPIRE as CA, deny-by-default enforced.
