@@ -248,6 +248,36 @@ function runServer(pod: Pod, ip: string, name?: string, objs: KubeObject[] = pro
   });
 }
 
+/**
+ * Runs a server pod's controller manager sidecar from the generated ControllerManagerConfig (of
+ * the production example, or of `objs`), bound to the pod's address (asserted the only change).
+ */
+function runControllerManager(
+  pod: Pod, ip: string, opts: { objs?: KubeObject[]; client?: KubeClient; dir?: string; name?: string } = {},
+): Promise<RunningContainer> {
+  const objs = opts.objs ?? production;
+  const cmMap = find(objs, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']);
+  const cmConf = parseYaml(cmMap.data['controller-manager-config.yaml']);
+  const conf = bindToPodAddress(cmConf, ip);
+  expect(nonAddressChanges(leafChanges(cmConf, conf))).toEqual([]);
+  const { sts } = productionServer(objs);
+  const cmVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === cmMap.metadata.name).name;
+  return runContainer({
+    kube: opts.client ?? kube,
+    runDir: opts.dir ?? runDir,
+    pod,
+    container: 'spire-controller-manager',
+    entrypoint: [BIN.controllerManager],
+    hosts: {},
+    podIp: ip,
+    overrides: { [cmVolume]: { 'controller-manager-config.yaml': toYaml(conf) } },
+    // Substitution: the webhook needs its serving port reachable from the API server, which
+    // cannot reach a process here by a Service; the webhook's failurePolicy is Ignore.
+    envOverrides: { ENABLE_WEBHOOKS: 'false' },
+    name: opts.name,
+  });
+}
+
 test('2. PostgreSQL verify-full, OpenBao set up by the library\'s vaultSetup, and three spire-servers from the generated server.conf (run by the kubelet stand-in on kwok-scheduled pods) come up healthy on an empty database', async () => {
   await report.step('PostgreSQL (verify-full), OpenBao (vaultSetup), three spire-servers on an empty database, k8s_psat, vault upstream, k8s_configmap bundle publisher', async () => {
     expect(production).toBeDefined();
@@ -365,27 +395,8 @@ test('2. PostgreSQL verify-full, OpenBao set up by the library\'s vaultSetup, an
 test('3. the controller manager with the generated ControllerManagerConfig (webhook off: the API server cannot reach it here) reconciles the ClusterSPIFFEIDs into exactly the expected entries, and none for another service account', async () => {
   await report.step('Controller manager reconciles the ClusterSPIFFEIDs into exactly the expected entries', async () => {
     expect(servers).toHaveLength(3);
-    const cmMap = find(production, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']);
-    const cmConf = parseYaml(cmMap.data['controller-manager-config.yaml']);
-    const { sts } = productionServer();
-    const cmVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === cmMap.metadata.name).name;
-    for (const s of servers) {
-      const conf = bindToPodAddress(cmConf, s.ip);
-      expect(nonAddressChanges(leafChanges(cmConf, conf))).toEqual([]);
-      s.cm = await runContainer({
-        kube,
-        runDir,
-        pod: s.pod,
-        container: 'spire-controller-manager',
-        entrypoint: [BIN.controllerManager],
-        hosts: {},
-        podIp: s.ip,
-        overrides: { [cmVolume]: { 'controller-manager-config.yaml': toYaml(conf) } },
-        // Substitution: the webhook needs its serving port reachable from the API server, which
-        // cannot reach a process here by a Service; the webhook's failurePolicy is Ignore.
-        envOverrides: { ENABLE_WEBHOOKS: 'false' },
-      });
-    }
+    for (const s of servers) s.cm = await runControllerManager(s.pod, s.ip);
+    const cmConf = parseYaml(find(production, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']).data['controller-manager-config.yaml']);
     report.fact(`spire-controller-manager ${VERSIONS['spire-controller-manager']} runs beside each server (as the sidecar does) with the generated ControllerManagerConfig (bind addresses only changed), leader election through the API server; \`ENABLE_WEBHOOKS=false\` (substitution: the API server cannot reach a webhook here).`);
 
     // A pod whose service account no identity names.
@@ -1334,27 +1345,13 @@ test('13. federation: two trust domains in two clusters, each SPIRE from generat
       const st: any = (await kube.get('apps/v1', 'StatefulSet', sts.metadata.name, ns)).status;
       return st.updateRevision === st.currentRevision && st.updatedReplicas === sts.spec.replicas && st.readyReplicas === sts.spec.replicas;
     }, cp.procs, 1000);
-    const cmMap = find(homeObjs, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']);
-    const cmConf = parseYaml(cmMap.data['controller-manager-config.yaml']);
-    const cmVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === cmMap.metadata.name).name;
     for (const s of homeLive()) {
       await s.cm?.proc.stop(true);
       await s.server.proc.stop(true);
       s.pod = (await kube.get('v1', 'Pod', s.pod.metadata.name, ns)) as Pod;
       s.server = await runServer(s.pod, s.ip, `${s.pod.metadata.name}-spire-server-federating`, homeObjs, { [PARTNER_BUNDLE_HOST]: [PARTNER_SERVER_IP] });
       await waitFor(`${s.pod.metadata.name} to be healthy with the federation endpoint`, 120_000, () => healthy(s.socket), [s.server.proc], 1000);
-      s.cm = await runContainer({
-        kube,
-        runDir,
-        pod: s.pod,
-        container: 'spire-controller-manager',
-        entrypoint: [BIN.controllerManager],
-        hosts: {},
-        podIp: s.ip,
-        overrides: { [cmVolume]: { 'controller-manager-config.yaml': toYaml(bindToPodAddress(cmConf, s.ip)) } },
-        envOverrides: { ENABLE_WEBHOOKS: 'false' },
-        name: `${s.pod.metadata.name}-controller-manager-federating`,
-      });
+      s.cm = await runControllerManager(s.pod, s.ip, { objs: homeObjs, name: `${s.pod.metadata.name}-controller-manager-federating` });
     }
     const ds = find(homeObjs, 'DaemonSet', (o) => o.metadata.name === 'spire-agent');
     const homeAgentConf = agentConfOf(homeObjs);
@@ -1385,21 +1382,7 @@ test('13. federation: two trust domains in two clusters, each SPIRE from generat
     // The partner's controller manager starts once the home bundle endpoint is up: a relationship
     // created earlier fetches at once, fails, and retries only after the bundle's refresh hint
     // (SPIRE's 5 minutes when the bundle carries none), seen in an earlier run of this step.
-    const pCmMap = find(partnerObjs, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']);
-    const pCmConf = parseYaml(pCmMap.data['controller-manager-config.yaml']);
-    const pCmAsRun = bindToPodAddress(pCmConf, PARTNER_SERVER_IP);
-    expect(nonAddressChanges(leafChanges(pCmConf, pCmAsRun))).toEqual([]);
-    const pCm = await runContainer({
-      kube: pk,
-      runDir: pDir,
-      pod: pPod,
-      container: 'spire-controller-manager',
-      entrypoint: [BIN.controllerManager],
-      hosts: {},
-      podIp: PARTNER_SERVER_IP,
-      overrides: { [pSts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === pCmMap.metadata.name).name]: { 'controller-manager-config.yaml': toYaml(pCmAsRun) } },
-      envOverrides: { ENABLE_WEBHOOKS: 'false' },
-    });
+    const pCm = await runControllerManager(pPod, PARTNER_SERVER_IP, { objs: partnerObjs, client: pk, dir: pDir });
 
     // Each controller manager turned its ClusterFederatedTrustDomain into a federation relationship,
     // and each server fetched the other's bundle from its bundle endpoint, authenticated with the bootstrap bundle.
