@@ -260,7 +260,7 @@ function runControllerManager(
   const cmConf = parseYaml(cmMap.data['controller-manager-config.yaml']);
   const conf = bindToPodAddress(cmConf, ip);
   expect(nonAddressChanges(leafChanges(cmConf, conf))).toEqual([]);
-  const { sts } = productionServer(objs);
+  const sts = find(objs, 'StatefulSet', (o) => o.metadata.name === 'spire-server');
   const cmVolume = sts.spec.template.spec.volumes.find((v: any) => v.configMap?.name === cmMap.metadata.name).name;
   return runContainer({
     kube: opts.client ?? kube,
