@@ -1203,8 +1203,8 @@ test('13. Cilium: its CRD (cilium module of e2e/components.json) takes every Net
       });
       const flows = intent.map(({ from, to, protocol, port }) => ({ from, to, protocol, port }));
       const onCilium = ciliumPolicy(dir, { policies, namespaces, endpoints, flows });
-      const mismatches = intent.filter((f, i) => onCilium.flows[i].allowed !== f.allowed)
-        .map((f, i) => `${flowName(f)}: intended ${f.allowed ? 'allowed' : 'denied'} (${f.why}), Cilium: egress ${onCilium.flows[i].egress}, ingress ${onCilium.flows[i].ingress}`);
+      const mismatches = intent.flatMap((f, i) => (onCilium.flows[i].allowed === f.allowed ? []
+        : [`${flowName(f)}: intended ${f.allowed ? 'allowed' : 'denied'} (${f.why}), Cilium: egress ${onCilium.flows[i].egress}, ingress ${onCilium.flows[i].ingress}`]));
       expect(mismatches).toEqual([]);
       const ep = onCilium.endpoints;
       report.fact(`Identities as the Cilium agent makes them (k8s.GetPodMetadata, labelsfilter): the real \`${serverPod.metadata.name}\` → ${ep['spire-server'].labels.map((l) => `\`${l}\``).join(', ')}; the real \`${agentPod.metadata.name}\` → ${ep['spire-agent'].labels.length} labels; the API server → ${ep['kube-apiserver'].labels.map((l) => `\`${l}\``).join(', ')} (identity ${ep['kube-apiserver'].id}).`);
