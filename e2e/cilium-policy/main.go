@@ -206,16 +206,6 @@ func main() {
 				fail("%s: %v", id, err)
 			}
 			got = policyutils.RulesToPolicyEntries(rules)
-		case "CiliumClusterwideNetworkPolicy":
-			var ccnp ciliumv2.CiliumClusterwideNetworkPolicy
-			if err := strict(p, &ccnp); err != nil {
-				fail("%s: a field Cilium's CiliumClusterwideNetworkPolicy type does not have: %v", id, err)
-			}
-			rules, err := ccnp.Parse(logger, in.ClusterName)
-			if err != nil {
-				fail("%s: Cilium refuses it: %v", id, err)
-			}
-			got = policyutils.RulesToPolicyEntries(rules)
 		case "NetworkPolicy":
 			var np slim_networkingv1.NetworkPolicy
 			if err := strict(p, &np); err != nil {
@@ -226,7 +216,7 @@ func main() {
 				fail("%s: Cilium refuses it: %v", id, err)
 			}
 		default:
-			fail("%s: not a policy kind", id)
+			fail("%s: not a kind the library renders as a policy (NetworkPolicy, CiliumNetworkPolicy)", id)
 		}
 		if len(warn.lines) > before {
 			fail("%s: Cilium warned while parsing it:\n%s", id, strings.Join(warn.lines[before:], "\n"))
