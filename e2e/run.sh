@@ -30,5 +30,12 @@ istio=$(python3 -c 'import json; print(json.load(open("e2e/components.json"))["i
 grep -q "^require istio.io/istio v$istio\$\|^[[:space:]]istio.io/istio v$istio\$" e2e/istio-authz/go.mod ||
   { echo "e2e/istio-authz/go.mod must require istio.io/istio v$istio (e2e/components.json)"; exit 1; }
 (cd e2e/istio-authz && GOFLAGS=-mod=readonly go build -trimpath -o "${SPIRE_E2E_CACHE:-$HOME/.cache/spire-constructs-e2e}/workloads/istio-authz" .)
+# Cilium's policy parsing and policy repository run on the generated policies (Go,
+# github.com/cilium/cilium at the version of e2e/components.json).
+echo "[build $(date +%H:%M:%S)] e2e/cilium-policy"
+cilium=$(python3 -c 'import json; print(json.load(open("e2e/components.json"))["cilium"])')
+grep -q "^require github.com/cilium/cilium v$cilium\$\|^[[:space:]]github.com/cilium/cilium v$cilium\$" e2e/cilium-policy/go.mod ||
+  { echo "e2e/cilium-policy/go.mod must require github.com/cilium/cilium v$cilium (e2e/components.json)"; exit 1; }
+(cd e2e/cilium-policy && GOFLAGS=-mod=readonly go build -trimpath -o "${SPIRE_E2E_CACHE:-$HOME/.cache/spire-constructs-e2e}/workloads/cilium-policy" .)
 
 exec unshare --net -- bash -c 'ip link set lo up && exec npx jest --config e2e/jest.config.json --runInBand --ci --forceExit "$@"' e2e "$@"

@@ -17,6 +17,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { CiliumEndpoint, ciliumCrds, ciliumPolicy, flowName, spireIntent, standInPod } from './harness/cilium';
 import { BIN, requireComponents, VERSIONS, versionOf } from './harness/components';
 import { bindToPodAddress, describeChange, leafChanges, nonAddressChanges } from './harness/config-diff';
 import { ControlPlane, ControlPlaneAddresses, startControlPlane } from './harness/control-plane';
@@ -36,8 +37,8 @@ import { callAs, LoadSummary, loadAs, serveAs } from './harness/workload';
 import { ProductionChart, productionStackProps } from '../examples/production/main';
 import { PaymentsApp, PaymentsService } from '../examples/production/payments';
 import {
-  ApiServerAccess, BundleEndpointAuth, FederatedTrustDomain, ForeignCallerNetwork, Mesh, MeshPolicy, RolloutStage, ServerDatabase, SpiffeId, SpireStack,
-  TrustDomain, WorkloadIdentity,
+  ApiServerAccess, BundleEndpointAuth, FederatedTrustDomain, ForeignCallerNetwork, KubeletAccess, Mesh, MeshPolicy, RolloutStage, ServerDatabase, SpiffeId,
+  SpireStack, TrustDomain, WorkloadIdentity,
 } from '../src';
 import { SPIRE_VERSION } from '../src/images';
 
@@ -1477,3 +1478,116 @@ test('13. federation: two trust domains in two clusters, each SPIRE from generat
     await unfederated.stop();
   });
 }, 900_000);
+
+test('14. Cilium: its CRD (cilium module of e2e/components.json) takes every NetworkPolicy and CiliumNetworkPolicy of the production stack with ApiServerAccess.cilium() and KubeletAccess.cilium() (strict validation, second apply a no-op); Cilium\'s parser takes every example\'s policies without a warning; its policy engine, with identities from the real server and agent pods and namespaces (stand-ins: reserved identities kube-apiserver for the API server on a control-plane node, host for the kubelet, world for outside; label-built pods for CNPG Postgres, Vault, CoreDNS, Prometheus), decides every flow as the library intends', async () => {
+  await report.step('Cilium: CRD-validated CiliumNetworkPolicies, Cilium\'s parser and policy engine on the generated policies decide every flow as intended', async () => {
+    const crds = ciliumCrds();
+    expect((await applyAll(crds)).failures).toEqual([]);
+    await waitEstablished(crds);
+    report.fact(`CRDs of \`github.com/cilium/cilium\` v${VERSIONS.cilium} (pkg/k8s/apis/cilium.io/client/crds/v2) applied and established: ${crds.map((c) => `\`${c.metadata.name}\``).join(', ')}.`);
+
+    // The production stack on Cilium: the API server through the kube-apiserver entity, the kubelet through host.
+    const props = productionStackProps();
+    const chart = new Chart(Testing.app(), 'cilium');
+    new SpireStack(chart, 'spire', {
+      ...props,
+      server: { ...props.server, networkPolicy: { ...props.server?.networkPolicy, apiServer: ApiServerAccess.cilium() } },
+      agent: { ...props.agent, networkPolicy: { ...props.agent?.networkPolicy, kubelet: KubeletAccess.cilium() } },
+    });
+    const isPolicy = (o: KubeObject) => o.kind === 'NetworkPolicy' || o.kind === 'CiliumNetworkPolicy';
+    const objs = chart.toJson() as KubeObject[];
+    const policies = objs.filter(isPolicy);
+    const cnps = policies.filter((o) => o.kind === 'CiliumNetworkPolicy');
+    expect(cnps.map(idOf)).toEqual(['CiliumNetworkPolicy spire-server/spire-server-api-server', 'CiliumNetworkPolicy spire-system/spire-agent-kubelet']);
+    const dir = path.join(runDir, 'cilium');
+    const created: KubeObject[] = [];
+    try {
+      const first = await applyAll(policies);
+      expect(first.failures).toEqual([]);
+      created.push(...cnps);
+      const second = await applyAll(policies);
+      expect(second.failures).toEqual([]);
+      expect({ changedBySecondApply: changedBySecondApply(policies, first.stored, second.stored) }).toEqual({ changedBySecondApply: [] });
+      report.fact(`${policies.length} policies accepted (server-side apply, \`fieldValidation=Strict\` against Cilium's CRD schema), a second apply changed none: ${policies.map((o) => `\`${idOf(o)}\``).join(', ')}.`);
+
+      // Control: the API server refuses an entity Cilium does not have, and so does Cilium.
+      const misspelt = JSON.parse(JSON.stringify(cnps[0]).replace('"kube-apiserver"', '"kube-api-server"')) as KubeObject;
+      misspelt.metadata.name = `${misspelt.metadata.name}-control`;
+      const refused = await applyAll([misspelt]);
+      expect(refused.failures).toHaveLength(1);
+      expect(refused.failures[0]).toMatch(/kube-api-server/);
+      expect(() => ciliumPolicy(dir, { policies: [misspelt], namespaces: [], endpoints: [], flows: [] })).toThrow(/unsupported entity: kube-api-server/);
+      report.fact(`Control: the same CiliumNetworkPolicy with \`toEntities: [kube-api-server]\`: the API server refused it (\`${(/spec\.[^\s:]*: Unsupported value: "kube-api-server"/.exec(refused.failures[0]) ?? [refused.failures[0]])[0]}\`), and Cilium's parser too (\`unsupported entity: kube-api-server\`).`);
+
+      // Cilium's parser on every example's policies (the agent's path for each kind).
+      for (const name of exampleNames()) {
+        const own = exampleObjects(name).filter(isPolicy);
+        const r = ciliumPolicy(dir, { policies: own, namespaces: [], endpoints: [], flows: [] });
+        expect(r.policies.map((p) => p.object).sort()).toEqual(own.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort());
+        report.fact(`\`${name}\`: Cilium parsed its ${own.length} policies without an error or a warning and with no field unknown to its types: ${r.policies.map((p) => `${p.object.split(' ')[1]} (${p.ingress} ingress, ${p.egress} egress entries)`).join(', ')}.`);
+      }
+
+      // Identities: the real pods the production example's controllers created, the real namespaces.
+      const [serverPod, agentPod] = await waitFor('the server\'s and the agent\'s pods', 60_000, async () => {
+        const got = await Promise.all([find(objs, 'StatefulSet'), find(objs, 'DaemonSet', (o) => o.metadata.name === 'spire-agent')].map(async (w) =>
+          (await podsOf(w.metadata.namespace, Object.entries(w.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',')))[0]));
+        return got.every(Boolean) ? got : undefined;
+      }, cp.procs, 1000);
+      const standInNamespaces = ['vault', 'monitoring'];
+      for (const n of standInNamespaces) created.push(await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } }));
+      const namespaces = await Promise.all(['spire-server', 'spire-system', 'kube-system', ...standInNamespaces].map((n) => kube.get('v1', 'Namespace', n)));
+      const endpoints: CiliumEndpoint[] = [
+        { name: 'spire-server', pod: serverPod },
+        { name: 'spire-agent', pod: agentPod },
+        { name: 'postgres', pod: standInPod('spire-db-1', 'spire-server', { 'cnpg.io/cluster': 'spire-db', 'cnpg.io/instanceName': 'spire-db-1', 'cnpg.io/podRole': 'instance', 'role': 'primary' }, 'spire-db') },
+        { name: 'other', pod: standInPod('other', 'spire-server', { app: 'other' }, 'default') },
+        { name: 'vault', pod: standInPod('vault-0', 'vault', { 'app.kubernetes.io/name': 'vault', 'component': 'server' }, 'vault') },
+        { name: 'coredns', pod: standInPod('coredns-0', 'kube-system', { 'k8s-app': 'kube-dns' }, 'coredns') },
+        { name: 'prometheus', pod: standInPod('prometheus-0', 'monitoring', { 'app.kubernetes.io/name': 'prometheus' }, 'prometheus') },
+        { name: 'kube-apiserver', entity: 'kube-apiserver' },
+        { name: 'host', entity: 'host' },
+        { name: 'world', entity: 'world' },
+      ];
+      // The ports from the generated configuration the real components ran with.
+      const conf = JSON.parse(find(objs, 'ConfigMap', (o) => o.data?.['server.conf']).data['server.conf'].replace(/\$\$/g, '$'));
+      const cmConf = parseYaml(find(objs, 'ConfigMap', (o) => o.data?.['controller-manager-config.yaml']).data['controller-manager-config.yaml']);
+      const intent = spireIntent({
+        grpcPort: conf.server.bind_port,
+        healthPort: Number(conf.health_checks.bind_port),
+        metricsPort: conf.telemetry.Prometheus.port,
+        postgresPort: Number(/\bport=(\d+)/.exec(conf.plugins.DataStore[0].sql.plugin_data.connection_string)![1]),
+        vaultPort: Number(new URL(conf.plugins.UpstreamAuthority[0].vault.plugin_data.vault_addr).port),
+        webhookPort: cmConf.webhook.port,
+      });
+      const flows = intent.map(({ from, to, protocol, port }) => ({ from, to, protocol, port }));
+      const onCilium = ciliumPolicy(dir, { policies, namespaces, endpoints, flows });
+      const mismatches = intent.flatMap((f, i) => (onCilium.flows[i].allowed === f.allowed ? []
+        : [`${flowName(f)}: intended ${f.allowed ? 'allowed' : 'denied'} (${f.why}), Cilium: egress ${onCilium.flows[i].egress}, ingress ${onCilium.flows[i].ingress}`]));
+      expect(mismatches).toEqual([]);
+      const ep = onCilium.endpoints;
+      report.fact(`Identities as the Cilium agent makes them (k8s.GetPodMetadata, labelsfilter): the real \`${serverPod.metadata.name}\` → ${ep['spire-server'].labels.map((l) => `\`${l}\``).join(', ')}; the real \`${agentPod.metadata.name}\` → ${ep['spire-agent'].labels.length} labels; the API server → ${ep['kube-apiserver'].labels.map((l) => `\`${l}\``).join(', ')} (identity ${ep['kube-apiserver'].id}).`);
+      report.fact(`Cilium's policy repository (policy.LookupFlow: the source's egress and the destination's ingress verdict) on the ${policies.length} policies decided all ${intent.length} flows as intended: ${intent.map((f) => `${flowName(f)} ${f.allowed ? 'allowed' : 'denied'}`).join('; ')}.`);
+
+      // Control: the production example's own policies (the API server by ApiServerAccess.anyAddress,
+      // the kubelet by the default KubeletAccess.anyAddress: ipBlock 0.0.0.0/0): Cilium applies CIDR
+      // rules to the world only, so the API server on a node and the kubelet are cut off and the world let in.
+      const byCidr = ciliumPolicy(dir, { policies: production.filter(isPolicy), namespaces, endpoints, flows });
+      const changed = intent.filter((f, i) => byCidr.flows[i].allowed !== f.allowed).map((f) => `${flowName(f)} ${f.allowed ? 'denied' : 'allowed'}`);
+      expect(changed).toEqual([
+        'spire-server → kube-apiserver TCP/443 denied',
+        'spire-server → kube-apiserver TCP/6443 denied',
+        'kube-apiserver → spire-server TCP/9443 denied',
+        'spire-agent → host TCP/10250 denied',
+        'spire-server → world TCP/443 allowed',
+        'spire-server → world TCP/6443 allowed',
+        'world → spire-server TCP/9443 allowed',
+        'spire-agent → world TCP/10250 allowed',
+      ]);
+      report.fact(`Control: the production example's own policies (API server by \`ApiServerAccess.anyAddress(...)\`, kubelet by the default \`KubeletAccess.anyAddress()\`: ipBlock 0.0.0.0/0), on Cilium: ${changed.join('; ')}; every other flow as intended. CIDR rules reach the world only: on Cilium the options \`.cilium()\` are needed.`);
+    } finally {
+      // Back to what the production example applied (later steps see its policies).
+      for (const o of created.reverse()) await kube.delete(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace).catch(() => undefined);
+      expect((await applyAll(production.filter(isPolicy))).failures).toEqual([]);
+    }
+  });
+}, 300_000);

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { run } from './proc';
 
-export const VERSIONS: Record<'kubernetes' | 'kwok' | 'spire' | 'spire-controller-manager' | 'openbao' | 'istio' | 'envoy', string> =
+export const VERSIONS: Record<'kubernetes' | 'kwok' | 'spire' | 'spire-controller-manager' | 'openbao' | 'istio' | 'envoy' | 'cilium', string> =
   JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'components.json'), 'utf8'));
 
 export const CACHE = process.env.SPIRE_E2E_CACHE ?? path.join(os.homedir(), '.cache', 'spire-constructs-e2e');
@@ -34,6 +34,8 @@ export const BIN = {
   spiffeHttp: path.join(CACHE, 'workloads', 'spiffe-http'),
   /** Istio's sidecar authz/authn plugins on the generated policy (e2e/istio-authz), built by e2e/run.sh. */
   istioAuthz: path.join(CACHE, 'workloads', 'istio-authz'),
+  /** Cilium's policy parsing and repository on the generated policies (e2e/cilium-policy), built by e2e/run.sh. */
+  ciliumPolicy: path.join(CACHE, 'workloads', 'cilium-policy'),
 };
 
 /** Fails with what to run when a component is missing. */

@@ -20,6 +20,7 @@ OPENBAO_VERSION=$(version openbao)
 # Istio: no release tag is on the proxy; this pseudo-version (master after 1.30, VERSION file 1.31) is.
 ISTIO_VERSION=$(version istio)
 ENVOY_VERSION=$(version envoy)
+CILIUM_VERSION=$(version cilium)
 
 CACHE=${SPIRE_E2E_CACHE:-$HOME/.cache/spire-constructs-e2e}
 export GOFLAGS=-mod=mod
@@ -163,6 +164,19 @@ build_oidc_discovery_provider() {
   touch "$out/.done"
 }
 
-all=(openbao envoy kwok spire oidc_discovery_provider controller_manager kubernetes istio)
+# Cilium: its CiliumNetworkPolicy CRD, as the module ships it (the library renders no other Cilium
+# kind). The module download (~100 MB) also fills the module cache e2e/cilium-policy builds from.
+build_cilium() {
+  local out="$CACHE/cilium-$CILIUM_VERSION"
+  done_marker "$out" && return 0
+  log "cilium $CILIUM_VERSION: the CiliumNetworkPolicy CRD (module github.com/cilium/cilium)"
+  local dir; dir=$(module_dir "github.com/cilium/cilium@v$CILIUM_VERSION")
+  rm -rf "$out/crds"; mkdir -p "$out/crds"
+  install -m 0644 "$dir/pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml" "$out/crds/"
+  grep -q '^  name: ciliumnetworkpolicies.cilium.io$' "$out/crds/ciliumnetworkpolicies.yaml" || { echo "no CiliumNetworkPolicy CRD in the cilium module"; exit 1; }
+  touch "$out/.done"
+}
+
+all=(openbao envoy kwok spire oidc_discovery_provider controller_manager kubernetes istio cilium)
 for c in "${@:-${all[@]}}"; do "build_${c//-/_}"; done
 log "components ready in $CACHE"

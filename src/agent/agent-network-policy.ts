@@ -12,7 +12,7 @@ export interface AgentNetworkPolicyOptions {
   readonly enabled?: boolean;
   /**
    * How the agent reaches its node's kubelet (k8s workload attestor).
-   * @default KubeletAccess.anyAddress() (port 10250 only, with its reason)
+   * @default KubeletAccess.anyAddress() (port 10250 only, with its reason; on Cilium give KubeletAccess.cilium())
    */
   readonly kubelet?: KubeletAccess;
   /**

@@ -195,7 +195,11 @@ export abstract class KubeletAccess {
     return new KubeletRules([], true);
   }
 
-  /** Any address on port 10250 only (the default), with the reason shown in the annotation. */
+  /**
+   * Any address on port 10250 only (the default), with the reason shown in the annotation. Not on
+   * Cilium: it applies CIDR rules to no node, so the agent would not reach the kubelet; use
+   * `KubeletAccess.cilium()` there.
+   */
   public static anyAddress(reason = "the kubelet listens on the node's own address (status.hostIP), which no pod selector matches; port 10250 only"): KubeletAccess {
     return new KubeletRules(['0.0.0.0/0'], false, reason);
   }
