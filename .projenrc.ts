@@ -47,7 +47,8 @@ const project = new typescript.TypeScriptProject({
     // 5.x is ESM-only; 4.5.1 loads in CommonJS jest.
     'kubernetes-models@4.5.1',
   ],
-  // Reading manifests in the CLI (multi-document YAML with error reporting).
+  // YAML (the Istio artifacts, reading manifests in the CLI) when the copy cdk8s bundles cannot
+  // be resolved; normally that copy is used, so one YAML implementation loads (src/k8s/yaml.ts).
   deps: ['yaml@^2.9.0'],
 
   tsconfig: {
