@@ -126,11 +126,14 @@ const docgen = project.addTask('docgen', {
 });
 project.postCompileTask.spawn(docgen);
 
-// Generated L1 classes and CRD manifests (src/imports/) from the pinned CRD files in ../shared/crds.
-project.addTask('import', {
-  description: 'Regenerate src/imports/ from ../shared/crds/spire/',
+// Generated code (src/imports/): L1 classes and CRD manifests from the pinned CRD files in
+// ../shared/crds, and the built-in kinds' apiVersion and JSON field names from cdk8s-plus-28 (what
+// src/k8s/kube.ts renders them with, without loading cdk8s-plus-28).
+const importTask = project.addTask('import', {
+  description: 'Regenerate src/imports/ from ../shared/crds/spire/ and cdk8s-plus-28',
   exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/import-crds.ts',
 });
+importTask.exec('node scripts/ts-run.js scripts/import-k8s.ts');
 project.eslint?.addIgnorePattern('src/imports/');
 project.gitattributes.addAttributes('/src/imports/**', 'linguist-generated');
 

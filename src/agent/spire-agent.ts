@@ -1,5 +1,4 @@
 import { ApiObject, Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AgentNetworkPolicyOptions, addAgentNetworkPolicy } from './agent-network-policy';
 import { AgentConfig, SdsOptions } from '../config/agent-config';
@@ -12,6 +11,7 @@ import { TrustBundleSource } from '../config/trust-bundle-source';
 import { KubeletVerification, WorkloadAttestor } from '../config/workload-attestor';
 import { Images } from '../images';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { k8s } from '../k8s/kube';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { restrictedContainerSecurityContext, rootWithoutCapabilities, SPIRE_UID } from '../k8s/security';
