@@ -119,10 +119,12 @@ project.eslint?.addRules({
 project.eslint?.allowDevDeps('examples/**');
 project.eslint?.addLintPattern('scripts');
 
+// Scripts run through scripts/ts-run.js (TypeScript transpiled once and cached, as the examples
+// run): ts-node only runs .projenrc.ts (projen's default task).
 // API.md from the code (typedoc + typedoc-plugin-markdown), regenerated after every compile.
 const docgen = project.addTask('docgen', {
   description: 'Generate API.md from the TypeScript sources',
-  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/docgen.ts',
+  exec: 'node scripts/ts-run.js scripts/docgen.ts',
 });
 project.postCompileTask.spawn(docgen);
 
@@ -131,7 +133,7 @@ project.postCompileTask.spawn(docgen);
 // src/k8s/kube.ts renders them with, without loading cdk8s-plus-28).
 const importTask = project.addTask('import', {
   description: 'Regenerate src/imports/ from ../shared/crds/spire/ and cdk8s-plus-28',
-  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/import-crds.ts',
+  exec: 'node scripts/ts-run.js scripts/import-crds.ts',
 });
 importTask.exec('node scripts/ts-run.js scripts/import-k8s.ts');
 project.eslint?.addIgnorePattern('src/imports/');
@@ -147,17 +149,17 @@ project.addTask('synth', {
 // Generated files must be current: CI fails when API.md is stale.
 const checkGenerated = project.addTask('check:generated', {
   description: 'Fail when a generated file (API.md) differs from what the code generates',
-  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/docgen.ts --check',
+  exec: 'node scripts/ts-run.js scripts/docgen.ts --check',
 });
 project.testTask.spawn(checkGenerated);
 
 // RULES.md from the checklist rules' metadata; CI fails when it is stale.
 const rulesgen = project.addTask('rulesgen', {
   description: 'Generate RULES.md from the checklist rule metadata',
-  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/rulesgen.ts',
+  exec: 'node scripts/ts-run.js scripts/rulesgen.ts',
 });
 project.postCompileTask.spawn(rulesgen);
-project.testTask.exec('ts-node --transpile-only --project test/tsconfig.json scripts/rulesgen.ts --check');
+project.testTask.exec('node scripts/ts-run.js scripts/rulesgen.ts --check');
 
 // Speed and memory as identities grow (writes BENCHMARKS.md); not part of the tests.
 project.addTask('bench', {
@@ -170,7 +172,7 @@ project.addTask('bench', {
 // it builds SPIRE from the Go module proxy).
 project.addTask('validate:agent-configs', {
   description: "Run real 'spire-agent validate' on every example's agent.conf",
-  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/validate-agent-configs.ts',
+  exec: 'node scripts/ts-run.js scripts/validate-agent-configs.ts',
 });
 
 // End-to-end on real components (Kubernetes API server, SPIRE, controller manager, PostgreSQL,
