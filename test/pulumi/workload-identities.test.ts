@@ -2,36 +2,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as k8s from '@pulumi/kubernetes';
 import { Chart, Duration, Testing } from 'cdk8s';
-import { registered, valueOf } from './mocks';
+import { canonical, created, props, registered, settle, valueOf } from './mocks';
 import {
   BundleEndpointAuth,
   Mesh,
   PostgresDatabase,
   RolloutStage,
   SpireStack as Cdk8sSpireStack,
-  SpireStackProps,
   SpiffeId,
   TrustDomain,
-  UpstreamAuthority,
-  VaultAuth,
   WorkloadIdentity as Cdk8sWorkloadIdentity,
 } from '../../src';
 import { BatchIdentity, MeshPolicy, SpireServer, SpireStack, WorkloadIdentities, WorkloadIdentity } from '../../src/pulumi';
 
-const props = (): SpireStackProps => ({
-  trustDomain: TrustDomain.of('prod.example.com'),
-  clusterName: 'prod-eu-1',
-  database: PostgresDatabase.cloudNativePg(),
-  upstreamAuthority: UpstreamAuthority.vault({
-    vaultAddr: 'https://vault.vault.svc:8200',
-    caCert: { name: 'vault-ca', key: 'ca.crt' },
-    auth: VaultAuth.kubernetes({ role: 'spire-server' }),
-  }),
-});
-const settle = () => new Promise((r) => setTimeout(r, 500));
-const KUBE = (t: string) => t.startsWith('kubernetes:') && t !== 'kubernetes:yaml:ConfigGroup';
-const created = (r: { type: string; read: boolean }) => KUBE(r.type) && !r.read;
-const canonical = (o: unknown) => JSON.parse(JSON.stringify(o));
 const CLUSTER_SPIFFEID = 'kubernetes:spire.spiffe.io/v1alpha1:ClusterSPIFFEID';
 const server = () => new SpireServer(`srv-${Math.random().toString(36).slice(2, 8)}`, { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() });
 
