@@ -18,23 +18,28 @@ import { K8S_KINDS, K8sFieldNames } from '../imports/k8s-kinds.generated';
  * - the L1 props name a few fields otherwise than the API (`clusterIp` for `clusterIP`): their
  *   JSON names, at every depth, are generated from cdk8s-plus-28 into
  *   src/imports/k8s-kinds.generated.ts (`npx projen import`) and renamed here, keys sorted again;
- * - `IntOrString` and `Quantity` values render as their value: the L1 serializers unwrap them;
- *   here they resolve to it themselves (cdk8s resolves any value with a `resolve()` method);
- *   within cdk8s-plus-28 objects (JSON patches on its workloads) they unwrap as its own do.
+ * - `IntOrString` and `Quantity` values render as their value: cdk8s resolves them to `{ value }`
+ *   and the L1 serializers write the value; here the fields that hold them are generated too and
+ *   their values written the same way. In cdk8s-plus-28's own objects (a container of ours in its
+ *   L1 props, a JSON patch on its workloads) they render as its own values do.
  *
  * What renders differently: fields outside the Kubernetes 1.28 schema, which an L1 object drops
  * (the props are typed, so only a JSON patch can add them), and the order of keys with
  * CDK8S_DISABLE_SORT set (an L1 object keeps the schema's order).
  */
 
-/** An `IntOrString` or `Quantity` value: what cdk8s-plus-28's classes of those names hold, resolving to its value. */
+/**
+ * An `IntOrString` or `Quantity` value, as cdk8s-plus-28's classes of those names hold it: cdk8s
+ * resolves it to `{ value }` (its number-or-string resolver) and the serializers (cdk8s-plus-28's,
+ * or withJsonNames here) write the value.
+ */
 class UnionValue {
   public constructor(public readonly value: string | number) {}
+}
 
-  /** cdk8s renders the value (its implicit-token resolver). */
-  public resolve(): string | number {
-    return this.value;
-  }
+/** An IntOrString or Quantity as cdk8s resolved it (`{ value }`): its value; anything else as it is. */
+function unwrap(x: unknown): unknown {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && Object.keys(x).length === 1 && 'value' in x ? (x as { value: unknown }).value : x;
 }
 
 /** The order cdk8s renders keys in: sorted, apiVersion, kind and metadata first at the top (unless CDK8S_DISABLE_SORT). */
@@ -45,7 +50,7 @@ function sortedKeys(o: Record<string, unknown>, top: boolean): Record<string, un
   return Object.fromEntries(keys.map((k) => [k, o[k]]));
 }
 
-/** A rendered value with the fields `names` lists under their JSON names, at every depth. */
+/** A rendered value with the fields `names` lists under their JSON names and IntOrString/Quantity values written as their value, at every depth. */
 function withJsonNames(value: unknown, names: K8sFieldNames, top = false): unknown {
   if (Array.isArray(value)) return value.map((v) => withJsonNames(v, names));
   if (value === null || typeof value !== 'object') return value;
@@ -54,6 +59,8 @@ function withJsonNames(value: unknown, names: K8sFieldNames, top = false): unkno
   for (const [k, v] of Object.entries(value)) {
     const n = names[k];
     let rendered = v;
+    if (n?.union === 'value') rendered = unwrap(v);
+    if (n?.union === 'values' && v !== null && typeof v === 'object') rendered = Object.fromEntries(Object.entries(v).map(([key, x]) => [key, unwrap(x)]));
     if (n?.fields) rendered = withJsonNames(v, n.fields);
     if (n?.values && v !== null && typeof v === 'object') {
       const values = n.values;
