@@ -62,31 +62,41 @@ for (const m of source.matchAll(/^function toJson_(\w+)\(obj\) \{[\s\S]*?const r
   serializers.set(m[1], fields);
 }
 
-/** What src/k8s/kube.ts changes in a rendered type, at every depth: the JSON names that differ from the props names, the IntOrString/Quantity values to unwrap. */
-type FieldNames = { [ts: string]: { json?: string; union?: 'value' | 'values'; fields?: FieldNames; values?: FieldNames } };
+/**
+ * What src/k8s/kube.ts changes in each rendered type, at every depth (the JSON names that differ
+ * from the props names, the IntOrString/Quantity values to unwrap), one constant per type that has
+ * any (`<Type>Fields`), written before the constants that refer to it: a type shared by several
+ * kinds (Container, PodSpec) is written once.
+ */
+const constants: string[] = [];
+const named = new Map<string, string | undefined>();
 
-function fieldNames(type: string, seen: string[] = []): FieldNames | undefined {
+function fieldNames(type: string, seen: string[] = []): string | undefined {
+  if (named.has(type)) return named.get(type);
   if (seen.includes(type)) throw new Error(`recursive type ${[...seen, type].join(' → ')}: not supported`);
   const fields = serializers.get(type);
   if (!fields) throw new Error(`no serializer toJson_${type}`);
-  const out: FieldNames = {};
+  const entries: string[] = [];
   for (const f of fields) {
     const nested = f.type ? fieldNames(f.type, [...seen, type]) : undefined;
-    const entry = {
-      ...(f.json !== f.ts ? { json: f.json } : {}),
-      ...(f.union ? { union: f.map ? ('values' as const) : ('value' as const) } : {}),
-      ...(nested ? (f.map ? { values: nested } : { fields: nested }) : {}),
-    };
-    if (Object.keys(entry).length > 0) out[f.ts] = entry;
+    const parts = [
+      ...(f.json !== f.ts ? [`json: '${f.json}'`] : []),
+      ...(f.union ? [`union: '${f.map ? 'values' : 'value'}'`] : []),
+      ...(nested ? [`${f.map ? 'values' : 'fields'}: ${nested}`] : []),
+    ];
+    if (parts.length > 0) entries.push(`  ${/^[A-Za-z_$][\w$]*$/.test(f.ts) ? f.ts : `'${f.ts}'`}: { ${parts.join(', ')} },`);
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  const name = entries.length > 0 ? `${type}Fields` : undefined;
+  if (name) constants.push(`const ${name}: K8sFieldNames = {\n${entries.join('\n')}\n};`);
+  named.set(type, name);
+  return name;
 }
 
-const kinds: Record<string, { apiVersion: string; kind: string; fieldNames: FieldNames }> = {};
+const kinds: string[] = [];
 for (const k of KINDS) {
   const gvk = new RegExp(`^Kube${k}\\.GVK = \\{\\n {4}apiVersion: '([^']+)',\\n {4}kind: '([^']+)',\\n\\};`, 'm').exec(source);
   if (!gvk) throw new Error(`no Kube${k}.GVK in cdk8s-plus-28`);
-  kinds[k] = { apiVersion: gvk[1], kind: gvk[2], fieldNames: fieldNames(`Kube${k}Props`) ?? {} };
+  kinds.push(`  ${k}: { apiVersion: '${gvk[1]}', kind: '${gvk[2]}', fieldNames: ${fieldNames(`Kube${k}Props`) ?? '{}'} },`);
 }
 
 const text = [
@@ -101,8 +111,11 @@ const text = [
   "  readonly [propsName: string]: { readonly json?: string; readonly union?: 'value' | 'values'; readonly fields?: K8sFieldNames; readonly values?: K8sFieldNames };",
   '}',
   '',
+  ...constants.flatMap((c) => [c, '']),
   '/** Built-in kinds by cdk8s-plus-28 L1 class name (without `Kube`): apiVersion, kind, field names. */',
-  `export const K8S_KINDS = ${JSON.stringify(kinds, undefined, 2)} as const satisfies Record<string, { apiVersion: string; kind: string; fieldNames: K8sFieldNames }>;`,
+  'export const K8S_KINDS = {',
+  ...kinds,
+  '} as const satisfies Record<string, { apiVersion: string; kind: string; fieldNames: K8sFieldNames }>;',
   '',
 ].join('\n');
 fs.writeFileSync(OUT, text);

@@ -9,1297 +9,285 @@ export interface K8sFieldNames {
   readonly [propsName: string]: { readonly json?: string; readonly union?: 'value' | 'values'; readonly fields?: K8sFieldNames; readonly values?: K8sFieldNames };
 }
 
+const PolicyRuleFields: K8sFieldNames = {
+  nonResourceUrLs: { json: 'nonResourceURLs' },
+};
+
+const KubeClusterRolePropsFields: K8sFieldNames = {
+  rules: { fields: PolicyRuleFields },
+};
+
+const ResourceFieldSelectorFields: K8sFieldNames = {
+  divisor: { union: 'value' },
+};
+
+const EnvVarSourceFields: K8sFieldNames = {
+  resourceFieldRef: { fields: ResourceFieldSelectorFields },
+};
+
+const EnvVarFields: K8sFieldNames = {
+  valueFrom: { fields: EnvVarSourceFields },
+};
+
+const HttpGetActionFields: K8sFieldNames = {
+  port: { union: 'value' },
+};
+
+const TcpSocketActionFields: K8sFieldNames = {
+  port: { union: 'value' },
+};
+
+const LifecycleHandlerFields: K8sFieldNames = {
+  httpGet: { fields: HttpGetActionFields },
+  tcpSocket: { fields: TcpSocketActionFields },
+};
+
+const LifecycleFields: K8sFieldNames = {
+  postStart: { fields: LifecycleHandlerFields },
+  preStop: { fields: LifecycleHandlerFields },
+};
+
+const ProbeFields: K8sFieldNames = {
+  httpGet: { fields: HttpGetActionFields },
+  tcpSocket: { fields: TcpSocketActionFields },
+};
+
+const ContainerPortFields: K8sFieldNames = {
+  hostIp: { json: 'hostIP' },
+};
+
+const ResourceRequirementsFields: K8sFieldNames = {
+  limits: { union: 'values' },
+  requests: { union: 'values' },
+};
+
+const ContainerFields: K8sFieldNames = {
+  env: { fields: EnvVarFields },
+  lifecycle: { fields: LifecycleFields },
+  livenessProbe: { fields: ProbeFields },
+  ports: { fields: ContainerPortFields },
+  readinessProbe: { fields: ProbeFields },
+  resources: { fields: ResourceRequirementsFields },
+  startupProbe: { fields: ProbeFields },
+};
+
+const EphemeralContainerFields: K8sFieldNames = {
+  env: { fields: EnvVarFields },
+  lifecycle: { fields: LifecycleFields },
+  livenessProbe: { fields: ProbeFields },
+  ports: { fields: ContainerPortFields },
+  readinessProbe: { fields: ProbeFields },
+  resources: { fields: ResourceRequirementsFields },
+  startupProbe: { fields: ProbeFields },
+};
+
+const AwsElasticBlockStoreVolumeSourceFields: K8sFieldNames = {
+  volumeId: { json: 'volumeID' },
+};
+
+const AzureDiskVolumeSourceFields: K8sFieldNames = {
+  diskUri: { json: 'diskURI' },
+};
+
+const CinderVolumeSourceFields: K8sFieldNames = {
+  volumeId: { json: 'volumeID' },
+};
+
+const DownwardApiVolumeFileFields: K8sFieldNames = {
+  resourceFieldRef: { fields: ResourceFieldSelectorFields },
+};
+
+const DownwardApiVolumeSourceFields: K8sFieldNames = {
+  items: { fields: DownwardApiVolumeFileFields },
+};
+
+const EmptyDirVolumeSourceFields: K8sFieldNames = {
+  sizeLimit: { union: 'value' },
+};
+
+const PersistentVolumeClaimSpecFields: K8sFieldNames = {
+  resources: { fields: ResourceRequirementsFields },
+};
+
+const PersistentVolumeClaimTemplateFields: K8sFieldNames = {
+  spec: { fields: PersistentVolumeClaimSpecFields },
+};
+
+const EphemeralVolumeSourceFields: K8sFieldNames = {
+  volumeClaimTemplate: { fields: PersistentVolumeClaimTemplateFields },
+};
+
+const FcVolumeSourceFields: K8sFieldNames = {
+  targetWwNs: { json: 'targetWWNs' },
+};
+
+const FlockerVolumeSourceFields: K8sFieldNames = {
+  datasetUuid: { json: 'datasetUUID' },
+};
+
+const PhotonPersistentDiskVolumeSourceFields: K8sFieldNames = {
+  pdId: { json: 'pdID' },
+};
+
+const PortworxVolumeSourceFields: K8sFieldNames = {
+  volumeId: { json: 'volumeID' },
+};
+
+const DownwardApiProjectionFields: K8sFieldNames = {
+  items: { fields: DownwardApiVolumeFileFields },
+};
+
+const VolumeProjectionFields: K8sFieldNames = {
+  downwardApi: { json: 'downwardAPI', fields: DownwardApiProjectionFields },
+};
+
+const ProjectedVolumeSourceFields: K8sFieldNames = {
+  sources: { fields: VolumeProjectionFields },
+};
+
+const VsphereVirtualDiskVolumeSourceFields: K8sFieldNames = {
+  storagePolicyId: { json: 'storagePolicyID' },
+};
+
+const VolumeFields: K8sFieldNames = {
+  awsElasticBlockStore: { fields: AwsElasticBlockStoreVolumeSourceFields },
+  azureDisk: { fields: AzureDiskVolumeSourceFields },
+  cinder: { fields: CinderVolumeSourceFields },
+  downwardApi: { json: 'downwardAPI', fields: DownwardApiVolumeSourceFields },
+  emptyDir: { fields: EmptyDirVolumeSourceFields },
+  ephemeral: { fields: EphemeralVolumeSourceFields },
+  fc: { fields: FcVolumeSourceFields },
+  flocker: { fields: FlockerVolumeSourceFields },
+  photonPersistentDisk: { fields: PhotonPersistentDiskVolumeSourceFields },
+  portworxVolume: { fields: PortworxVolumeSourceFields },
+  projected: { fields: ProjectedVolumeSourceFields },
+  scaleIo: { json: 'scaleIO' },
+  vsphereVolume: { fields: VsphereVirtualDiskVolumeSourceFields },
+};
+
+const PodSpecFields: K8sFieldNames = {
+  containers: { fields: ContainerFields },
+  ephemeralContainers: { fields: EphemeralContainerFields },
+  hostIpc: { json: 'hostIPC' },
+  hostPid: { json: 'hostPID' },
+  initContainers: { fields: ContainerFields },
+  overhead: { union: 'values' },
+  setHostnameAsFqdn: { json: 'setHostnameAsFQDN' },
+  volumes: { fields: VolumeFields },
+};
+
+const PodTemplateSpecFields: K8sFieldNames = {
+  spec: { fields: PodSpecFields },
+};
+
+const RollingUpdateDaemonSetFields: K8sFieldNames = {
+  maxSurge: { union: 'value' },
+  maxUnavailable: { union: 'value' },
+};
+
+const DaemonSetUpdateStrategyFields: K8sFieldNames = {
+  rollingUpdate: { fields: RollingUpdateDaemonSetFields },
+};
+
+const DaemonSetSpecFields: K8sFieldNames = {
+  template: { fields: PodTemplateSpecFields },
+  updateStrategy: { fields: DaemonSetUpdateStrategyFields },
+};
+
+const KubeDaemonSetPropsFields: K8sFieldNames = {
+  spec: { fields: DaemonSetSpecFields },
+};
+
+const NetworkPolicyPortFields: K8sFieldNames = {
+  port: { union: 'value' },
+};
+
+const NetworkPolicyEgressRuleFields: K8sFieldNames = {
+  ports: { fields: NetworkPolicyPortFields },
+};
+
+const NetworkPolicyIngressRuleFields: K8sFieldNames = {
+  ports: { fields: NetworkPolicyPortFields },
+};
+
+const NetworkPolicySpecFields: K8sFieldNames = {
+  egress: { fields: NetworkPolicyEgressRuleFields },
+  ingress: { fields: NetworkPolicyIngressRuleFields },
+};
+
+const KubeNetworkPolicyPropsFields: K8sFieldNames = {
+  spec: { fields: NetworkPolicySpecFields },
+};
+
+const PodDisruptionBudgetSpecFields: K8sFieldNames = {
+  maxUnavailable: { union: 'value' },
+  minAvailable: { union: 'value' },
+};
+
+const KubePodDisruptionBudgetPropsFields: K8sFieldNames = {
+  spec: { fields: PodDisruptionBudgetSpecFields },
+};
+
+const KubeRolePropsFields: K8sFieldNames = {
+  rules: { fields: PolicyRuleFields },
+};
+
+const ServicePortFields: K8sFieldNames = {
+  targetPort: { union: 'value' },
+};
+
+const SessionAffinityConfigFields: K8sFieldNames = {
+  clientIp: { json: 'clientIP' },
+};
+
+const ServiceSpecFields: K8sFieldNames = {
+  clusterIp: { json: 'clusterIP' },
+  loadBalancerIp: { json: 'loadBalancerIP' },
+  ports: { fields: ServicePortFields },
+  sessionAffinityConfig: { fields: SessionAffinityConfigFields },
+};
+
+const KubeServicePropsFields: K8sFieldNames = {
+  spec: { fields: ServiceSpecFields },
+};
+
+const RollingUpdateStatefulSetStrategyFields: K8sFieldNames = {
+  maxUnavailable: { union: 'value' },
+};
+
+const StatefulSetUpdateStrategyFields: K8sFieldNames = {
+  rollingUpdate: { fields: RollingUpdateStatefulSetStrategyFields },
+};
+
+const KubePersistentVolumeClaimPropsFields: K8sFieldNames = {
+  spec: { fields: PersistentVolumeClaimSpecFields },
+};
+
+const StatefulSetSpecFields: K8sFieldNames = {
+  template: { fields: PodTemplateSpecFields },
+  updateStrategy: { fields: StatefulSetUpdateStrategyFields },
+  volumeClaimTemplates: { fields: KubePersistentVolumeClaimPropsFields },
+};
+
+const KubeStatefulSetPropsFields: K8sFieldNames = {
+  spec: { fields: StatefulSetSpecFields },
+};
+
 /** Built-in kinds by cdk8s-plus-28 L1 class name (without `Kube`): apiVersion, kind, field names. */
 export const K8S_KINDS = {
-  "ClusterRole": {
-    "apiVersion": "rbac.authorization.k8s.io/v1",
-    "kind": "ClusterRole",
-    "fieldNames": {
-      "rules": {
-        "fields": {
-          "nonResourceUrLs": {
-            "json": "nonResourceURLs"
-          }
-        }
-      }
-    }
-  },
-  "ClusterRoleBinding": {
-    "apiVersion": "rbac.authorization.k8s.io/v1",
-    "kind": "ClusterRoleBinding",
-    "fieldNames": {}
-  },
-  "ConfigMap": {
-    "apiVersion": "v1",
-    "kind": "ConfigMap",
-    "fieldNames": {}
-  },
-  "CsiDriver": {
-    "apiVersion": "storage.k8s.io/v1",
-    "kind": "CSIDriver",
-    "fieldNames": {}
-  },
-  "DaemonSet": {
-    "apiVersion": "apps/v1",
-    "kind": "DaemonSet",
-    "fieldNames": {
-      "spec": {
-        "fields": {
-          "template": {
-            "fields": {
-              "spec": {
-                "fields": {
-                  "containers": {
-                    "fields": {
-                      "env": {
-                        "fields": {
-                          "valueFrom": {
-                            "fields": {
-                              "resourceFieldRef": {
-                                "fields": {
-                                  "divisor": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "lifecycle": {
-                        "fields": {
-                          "postStart": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          },
-                          "preStop": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "livenessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "ports": {
-                        "fields": {
-                          "hostIp": {
-                            "json": "hostIP"
-                          }
-                        }
-                      },
-                      "readinessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "resources": {
-                        "fields": {
-                          "limits": {
-                            "union": "values"
-                          },
-                          "requests": {
-                            "union": "values"
-                          }
-                        }
-                      },
-                      "startupProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "ephemeralContainers": {
-                    "fields": {
-                      "env": {
-                        "fields": {
-                          "valueFrom": {
-                            "fields": {
-                              "resourceFieldRef": {
-                                "fields": {
-                                  "divisor": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "lifecycle": {
-                        "fields": {
-                          "postStart": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          },
-                          "preStop": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "livenessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "ports": {
-                        "fields": {
-                          "hostIp": {
-                            "json": "hostIP"
-                          }
-                        }
-                      },
-                      "readinessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "resources": {
-                        "fields": {
-                          "limits": {
-                            "union": "values"
-                          },
-                          "requests": {
-                            "union": "values"
-                          }
-                        }
-                      },
-                      "startupProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "hostIpc": {
-                    "json": "hostIPC"
-                  },
-                  "hostPid": {
-                    "json": "hostPID"
-                  },
-                  "initContainers": {
-                    "fields": {
-                      "env": {
-                        "fields": {
-                          "valueFrom": {
-                            "fields": {
-                              "resourceFieldRef": {
-                                "fields": {
-                                  "divisor": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "lifecycle": {
-                        "fields": {
-                          "postStart": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          },
-                          "preStop": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "livenessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "ports": {
-                        "fields": {
-                          "hostIp": {
-                            "json": "hostIP"
-                          }
-                        }
-                      },
-                      "readinessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "resources": {
-                        "fields": {
-                          "limits": {
-                            "union": "values"
-                          },
-                          "requests": {
-                            "union": "values"
-                          }
-                        }
-                      },
-                      "startupProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "overhead": {
-                    "union": "values"
-                  },
-                  "setHostnameAsFqdn": {
-                    "json": "setHostnameAsFQDN"
-                  },
-                  "volumes": {
-                    "fields": {
-                      "awsElasticBlockStore": {
-                        "fields": {
-                          "volumeId": {
-                            "json": "volumeID"
-                          }
-                        }
-                      },
-                      "azureDisk": {
-                        "fields": {
-                          "diskUri": {
-                            "json": "diskURI"
-                          }
-                        }
-                      },
-                      "cinder": {
-                        "fields": {
-                          "volumeId": {
-                            "json": "volumeID"
-                          }
-                        }
-                      },
-                      "downwardApi": {
-                        "json": "downwardAPI",
-                        "fields": {
-                          "items": {
-                            "fields": {
-                              "resourceFieldRef": {
-                                "fields": {
-                                  "divisor": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "emptyDir": {
-                        "fields": {
-                          "sizeLimit": {
-                            "union": "value"
-                          }
-                        }
-                      },
-                      "ephemeral": {
-                        "fields": {
-                          "volumeClaimTemplate": {
-                            "fields": {
-                              "spec": {
-                                "fields": {
-                                  "resources": {
-                                    "fields": {
-                                      "limits": {
-                                        "union": "values"
-                                      },
-                                      "requests": {
-                                        "union": "values"
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "fc": {
-                        "fields": {
-                          "targetWwNs": {
-                            "json": "targetWWNs"
-                          }
-                        }
-                      },
-                      "flocker": {
-                        "fields": {
-                          "datasetUuid": {
-                            "json": "datasetUUID"
-                          }
-                        }
-                      },
-                      "photonPersistentDisk": {
-                        "fields": {
-                          "pdId": {
-                            "json": "pdID"
-                          }
-                        }
-                      },
-                      "portworxVolume": {
-                        "fields": {
-                          "volumeId": {
-                            "json": "volumeID"
-                          }
-                        }
-                      },
-                      "projected": {
-                        "fields": {
-                          "sources": {
-                            "fields": {
-                              "downwardApi": {
-                                "json": "downwardAPI",
-                                "fields": {
-                                  "items": {
-                                    "fields": {
-                                      "resourceFieldRef": {
-                                        "fields": {
-                                          "divisor": {
-                                            "union": "value"
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "scaleIo": {
-                        "json": "scaleIO"
-                      },
-                      "vsphereVolume": {
-                        "fields": {
-                          "storagePolicyId": {
-                            "json": "storagePolicyID"
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "updateStrategy": {
-            "fields": {
-              "rollingUpdate": {
-                "fields": {
-                  "maxSurge": {
-                    "union": "value"
-                  },
-                  "maxUnavailable": {
-                    "union": "value"
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  },
-  "Ingress": {
-    "apiVersion": "networking.k8s.io/v1",
-    "kind": "Ingress",
-    "fieldNames": {}
-  },
-  "Namespace": {
-    "apiVersion": "v1",
-    "kind": "Namespace",
-    "fieldNames": {}
-  },
-  "NetworkPolicy": {
-    "apiVersion": "networking.k8s.io/v1",
-    "kind": "NetworkPolicy",
-    "fieldNames": {
-      "spec": {
-        "fields": {
-          "egress": {
-            "fields": {
-              "ports": {
-                "fields": {
-                  "port": {
-                    "union": "value"
-                  }
-                }
-              }
-            }
-          },
-          "ingress": {
-            "fields": {
-              "ports": {
-                "fields": {
-                  "port": {
-                    "union": "value"
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  },
-  "PodDisruptionBudget": {
-    "apiVersion": "policy/v1",
-    "kind": "PodDisruptionBudget",
-    "fieldNames": {
-      "spec": {
-        "fields": {
-          "maxUnavailable": {
-            "union": "value"
-          },
-          "minAvailable": {
-            "union": "value"
-          }
-        }
-      }
-    }
-  },
-  "Role": {
-    "apiVersion": "rbac.authorization.k8s.io/v1",
-    "kind": "Role",
-    "fieldNames": {
-      "rules": {
-        "fields": {
-          "nonResourceUrLs": {
-            "json": "nonResourceURLs"
-          }
-        }
-      }
-    }
-  },
-  "RoleBinding": {
-    "apiVersion": "rbac.authorization.k8s.io/v1",
-    "kind": "RoleBinding",
-    "fieldNames": {}
-  },
-  "Service": {
-    "apiVersion": "v1",
-    "kind": "Service",
-    "fieldNames": {
-      "spec": {
-        "fields": {
-          "clusterIp": {
-            "json": "clusterIP"
-          },
-          "loadBalancerIp": {
-            "json": "loadBalancerIP"
-          },
-          "ports": {
-            "fields": {
-              "targetPort": {
-                "union": "value"
-              }
-            }
-          },
-          "sessionAffinityConfig": {
-            "fields": {
-              "clientIp": {
-                "json": "clientIP"
-              }
-            }
-          }
-        }
-      }
-    }
-  },
-  "ServiceAccount": {
-    "apiVersion": "v1",
-    "kind": "ServiceAccount",
-    "fieldNames": {}
-  },
-  "StatefulSet": {
-    "apiVersion": "apps/v1",
-    "kind": "StatefulSet",
-    "fieldNames": {
-      "spec": {
-        "fields": {
-          "template": {
-            "fields": {
-              "spec": {
-                "fields": {
-                  "containers": {
-                    "fields": {
-                      "env": {
-                        "fields": {
-                          "valueFrom": {
-                            "fields": {
-                              "resourceFieldRef": {
-                                "fields": {
-                                  "divisor": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "lifecycle": {
-                        "fields": {
-                          "postStart": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          },
-                          "preStop": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "livenessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "ports": {
-                        "fields": {
-                          "hostIp": {
-                            "json": "hostIP"
-                          }
-                        }
-                      },
-                      "readinessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "resources": {
-                        "fields": {
-                          "limits": {
-                            "union": "values"
-                          },
-                          "requests": {
-                            "union": "values"
-                          }
-                        }
-                      },
-                      "startupProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "ephemeralContainers": {
-                    "fields": {
-                      "env": {
-                        "fields": {
-                          "valueFrom": {
-                            "fields": {
-                              "resourceFieldRef": {
-                                "fields": {
-                                  "divisor": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "lifecycle": {
-                        "fields": {
-                          "postStart": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          },
-                          "preStop": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "livenessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "ports": {
-                        "fields": {
-                          "hostIp": {
-                            "json": "hostIP"
-                          }
-                        }
-                      },
-                      "readinessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "resources": {
-                        "fields": {
-                          "limits": {
-                            "union": "values"
-                          },
-                          "requests": {
-                            "union": "values"
-                          }
-                        }
-                      },
-                      "startupProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "hostIpc": {
-                    "json": "hostIPC"
-                  },
-                  "hostPid": {
-                    "json": "hostPID"
-                  },
-                  "initContainers": {
-                    "fields": {
-                      "env": {
-                        "fields": {
-                          "valueFrom": {
-                            "fields": {
-                              "resourceFieldRef": {
-                                "fields": {
-                                  "divisor": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "lifecycle": {
-                        "fields": {
-                          "postStart": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          },
-                          "preStop": {
-                            "fields": {
-                              "httpGet": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              },
-                              "tcpSocket": {
-                                "fields": {
-                                  "port": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "livenessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "ports": {
-                        "fields": {
-                          "hostIp": {
-                            "json": "hostIP"
-                          }
-                        }
-                      },
-                      "readinessProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "resources": {
-                        "fields": {
-                          "limits": {
-                            "union": "values"
-                          },
-                          "requests": {
-                            "union": "values"
-                          }
-                        }
-                      },
-                      "startupProbe": {
-                        "fields": {
-                          "httpGet": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          },
-                          "tcpSocket": {
-                            "fields": {
-                              "port": {
-                                "union": "value"
-                              }
-                            }
-                          }
-                        }
-                      }
-                    }
-                  },
-                  "overhead": {
-                    "union": "values"
-                  },
-                  "setHostnameAsFqdn": {
-                    "json": "setHostnameAsFQDN"
-                  },
-                  "volumes": {
-                    "fields": {
-                      "awsElasticBlockStore": {
-                        "fields": {
-                          "volumeId": {
-                            "json": "volumeID"
-                          }
-                        }
-                      },
-                      "azureDisk": {
-                        "fields": {
-                          "diskUri": {
-                            "json": "diskURI"
-                          }
-                        }
-                      },
-                      "cinder": {
-                        "fields": {
-                          "volumeId": {
-                            "json": "volumeID"
-                          }
-                        }
-                      },
-                      "downwardApi": {
-                        "json": "downwardAPI",
-                        "fields": {
-                          "items": {
-                            "fields": {
-                              "resourceFieldRef": {
-                                "fields": {
-                                  "divisor": {
-                                    "union": "value"
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "emptyDir": {
-                        "fields": {
-                          "sizeLimit": {
-                            "union": "value"
-                          }
-                        }
-                      },
-                      "ephemeral": {
-                        "fields": {
-                          "volumeClaimTemplate": {
-                            "fields": {
-                              "spec": {
-                                "fields": {
-                                  "resources": {
-                                    "fields": {
-                                      "limits": {
-                                        "union": "values"
-                                      },
-                                      "requests": {
-                                        "union": "values"
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "fc": {
-                        "fields": {
-                          "targetWwNs": {
-                            "json": "targetWWNs"
-                          }
-                        }
-                      },
-                      "flocker": {
-                        "fields": {
-                          "datasetUuid": {
-                            "json": "datasetUUID"
-                          }
-                        }
-                      },
-                      "photonPersistentDisk": {
-                        "fields": {
-                          "pdId": {
-                            "json": "pdID"
-                          }
-                        }
-                      },
-                      "portworxVolume": {
-                        "fields": {
-                          "volumeId": {
-                            "json": "volumeID"
-                          }
-                        }
-                      },
-                      "projected": {
-                        "fields": {
-                          "sources": {
-                            "fields": {
-                              "downwardApi": {
-                                "json": "downwardAPI",
-                                "fields": {
-                                  "items": {
-                                    "fields": {
-                                      "resourceFieldRef": {
-                                        "fields": {
-                                          "divisor": {
-                                            "union": "value"
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                      },
-                      "scaleIo": {
-                        "json": "scaleIO"
-                      },
-                      "vsphereVolume": {
-                        "fields": {
-                          "storagePolicyId": {
-                            "json": "storagePolicyID"
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          },
-          "updateStrategy": {
-            "fields": {
-              "rollingUpdate": {
-                "fields": {
-                  "maxUnavailable": {
-                    "union": "value"
-                  }
-                }
-              }
-            }
-          },
-          "volumeClaimTemplates": {
-            "fields": {
-              "spec": {
-                "fields": {
-                  "resources": {
-                    "fields": {
-                      "limits": {
-                        "union": "values"
-                      },
-                      "requests": {
-                        "union": "values"
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  },
-  "ValidatingWebhookConfiguration": {
-    "apiVersion": "admissionregistration.k8s.io/v1",
-    "kind": "ValidatingWebhookConfiguration",
-    "fieldNames": {}
-  }
+  ClusterRole: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', fieldNames: KubeClusterRolePropsFields },
+  ClusterRoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', fieldNames: {} },
+  ConfigMap: { apiVersion: 'v1', kind: 'ConfigMap', fieldNames: {} },
+  CsiDriver: { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', fieldNames: {} },
+  DaemonSet: { apiVersion: 'apps/v1', kind: 'DaemonSet', fieldNames: KubeDaemonSetPropsFields },
+  Ingress: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', fieldNames: {} },
+  Namespace: { apiVersion: 'v1', kind: 'Namespace', fieldNames: {} },
+  NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', fieldNames: KubeNetworkPolicyPropsFields },
+  PodDisruptionBudget: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', fieldNames: KubePodDisruptionBudgetPropsFields },
+  Role: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', fieldNames: KubeRolePropsFields },
+  RoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', fieldNames: {} },
+  Service: { apiVersion: 'v1', kind: 'Service', fieldNames: KubeServicePropsFields },
+  ServiceAccount: { apiVersion: 'v1', kind: 'ServiceAccount', fieldNames: {} },
+  StatefulSet: { apiVersion: 'apps/v1', kind: 'StatefulSet', fieldNames: KubeStatefulSetPropsFields },
+  ValidatingWebhookConfiguration: { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', fieldNames: {} },
 } as const satisfies Record<string, { apiVersion: string; kind: string; fieldNames: K8sFieldNames }>;
