@@ -47,7 +47,8 @@ const project = new typescript.TypeScriptProject({
     // 5.x is ESM-only; 4.5.1 loads in CommonJS jest.
     'kubernetes-models@4.5.1',
   ],
-  // Reading manifests in the CLI (multi-document YAML with error reporting).
+  // YAML (the Istio artifacts, reading manifests in the CLI) when the copy cdk8s bundles cannot
+  // be resolved; normally that copy is used, so one YAML implementation loads (src/k8s/yaml.ts).
   deps: ['yaml@^2.9.0'],
 
   tsconfig: {
@@ -118,18 +119,23 @@ project.eslint?.addRules({
 project.eslint?.allowDevDeps('examples/**');
 project.eslint?.addLintPattern('scripts');
 
+// Scripts run through scripts/ts-run.js (TypeScript transpiled once and cached, as the examples
+// run): ts-node only runs .projenrc.ts (projen's default task).
 // API.md from the code (typedoc + typedoc-plugin-markdown), regenerated after every compile.
 const docgen = project.addTask('docgen', {
   description: 'Generate API.md from the TypeScript sources',
-  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/docgen.ts',
+  exec: 'node scripts/ts-run.js scripts/docgen.ts',
 });
 project.postCompileTask.spawn(docgen);
 
-// Generated L1 classes and CRD manifests (src/imports/) from the pinned CRD files in ../shared/crds.
-project.addTask('import', {
-  description: 'Regenerate src/imports/ from ../shared/crds/spire/',
-  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/import-crds.ts',
+// Generated code (src/imports/): L1 classes and CRD manifests from the pinned CRD files in
+// ../shared/crds, and the built-in kinds' apiVersion and JSON field names from cdk8s-plus-28 (what
+// src/k8s/kube.ts renders them with, without loading cdk8s-plus-28).
+const importTask = project.addTask('import', {
+  description: 'Regenerate src/imports/ from ../shared/crds/spire/ and cdk8s-plus-28',
+  exec: 'node scripts/ts-run.js scripts/import-crds.ts',
 });
+importTask.exec('node scripts/ts-run.js scripts/import-k8s.ts');
 project.eslint?.addIgnorePattern('src/imports/');
 project.gitattributes.addAttributes('/src/imports/**', 'linguist-generated');
 
@@ -143,17 +149,17 @@ project.addTask('synth', {
 // Generated files must be current: CI fails when API.md is stale.
 const checkGenerated = project.addTask('check:generated', {
   description: 'Fail when a generated file (API.md) differs from what the code generates',
-  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/docgen.ts --check',
+  exec: 'node scripts/ts-run.js scripts/docgen.ts --check',
 });
 project.testTask.spawn(checkGenerated);
 
 // RULES.md from the checklist rules' metadata; CI fails when it is stale.
 const rulesgen = project.addTask('rulesgen', {
   description: 'Generate RULES.md from the checklist rule metadata',
-  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/rulesgen.ts',
+  exec: 'node scripts/ts-run.js scripts/rulesgen.ts',
 });
 project.postCompileTask.spawn(rulesgen);
-project.testTask.exec('ts-node --transpile-only --project test/tsconfig.json scripts/rulesgen.ts --check');
+project.testTask.exec('node scripts/ts-run.js scripts/rulesgen.ts --check');
 
 // Speed and memory as identities grow (writes BENCHMARKS.md); not part of the tests.
 project.addTask('bench', {
@@ -166,7 +172,7 @@ project.addTask('bench', {
 // it builds SPIRE from the Go module proxy).
 project.addTask('validate:agent-configs', {
   description: "Run real 'spire-agent validate' on every example's agent.conf",
-  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/validate-agent-configs.ts',
+  exec: 'node scripts/ts-run.js scripts/validate-agent-configs.ts',
 });
 
 // End-to-end on real components (Kubernetes API server, SPIRE, controller manager, PostgreSQL,

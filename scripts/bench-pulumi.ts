@@ -2,9 +2,11 @@
  * One whole-process Pulumi measurement under mocks (run by scripts/bench.ts in a fresh process,
  * timed from start to exit, i.e. until the mocked engine has registered everything):
  *
- *   bench-pulumi.ts components N [fixture.json]   a SpireStack, N WorkloadIdentities, a MeshPolicy
- *                                                  (identity i may call i+1); writes the objects
- *                                                  they render to fixture.json when given
+ *   bench-pulumi.ts components N [fixture.json]   a SpireStack, N WorkloadIdentity components, a
+ *                                                  MeshPolicy (identity i may call i+1); writes the
+ *                                                  objects they render to fixture.json when given
+ *   bench-pulumi.ts batch N [fixture.json]         the same with one WorkloadIdentities component
+ *                                                  holding the N identities
  *   bench-pulumi.ts configgroup fixture.json       one plain k8s.yaml.ConfigGroup of those objects
  *
  * At exit it prints {"resources":…, "objects":…, "digest":…}: every resource registered, the
@@ -40,7 +42,7 @@ process.on('exit', () => {
   console.log(JSON.stringify({ resources, objects: objects.length, digest }));
 });
 
-if (mode === 'components') {
+if (mode === 'components' || mode === 'batch') {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const lib = require('../src') as typeof import('../src');
   const p = require('../src/pulumi') as typeof import('../src/pulumi');
@@ -51,15 +53,25 @@ if (mode === 'components') {
     database: lib.PostgresDatabase.cloudNativePg(),
     upstreamAuthority: lib.UpstreamAuthority.vault({ vaultAddr: 'https://vault.vault.svc:8200', caCert: { name: 'vault-ca', key: 'ca.crt' }, auth: lib.VaultAuth.kubernetes({ role: 'spire-server' }) }),
   });
-  const ids = Array.from({ length: n }, (_, i) =>
-    new p.WorkloadIdentity(`id-${i}`, { server: stack, namespace: `team-${Math.floor(i / PER_NAMESPACE)}`, serviceAccount: `svc-${i}`, podLabels: { app: `svc-${i}` } }));
+  const args = (i: number) => ({ namespace: `team-${Math.floor(i / PER_NAMESPACE)}`, serviceAccount: `svc-${i}`, podLabels: { app: `svc-${i}` } });
+  let components: import('../src/pulumi').RenderedComponent[];
+  let ids: Array<import('../src/pulumi').WorkloadIdentity | import('../src/pulumi').BatchIdentity>;
+  if (mode === 'components') {
+    const each = Array.from({ length: n }, (_, i) => new p.WorkloadIdentity(`id-${i}`, { server: stack, ...args(i) }));
+    components = each;
+    ids = each;
+  } else {
+    const batch = new p.WorkloadIdentities('ids', { server: stack, identities: Object.fromEntries(Array.from({ length: n }, (_, i) => [`id-${i}`, args(i)])) });
+    components = [batch];
+    ids = Object.values(batch.identities);
+  }
   const policy = new p.MeshPolicy('policy', {
     mesh: lib.Mesh.istio(),
     stage: lib.RolloutStage.ENFORCE,
     allows: ids.map((id, i) => ({ caller: id, callee: ids[(i + 1) % n], methods: ['POST'], paths: ['/api/call'], ports: [8443] })),
   });
   if (fixture) {
-    fs.writeFileSync(fixture, JSON.stringify([stack, ...ids, policy].flatMap((c) => c.objects)));
+    fs.writeFileSync(fixture, JSON.stringify([stack, ...components, policy].flatMap((c) => c.objects)));
   }
 } else if (mode === 'configgroup') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

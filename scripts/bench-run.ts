@@ -1,6 +1,9 @@
 /**
  * One benchmark measurement (run by scripts/bench.ts in a fresh process):
- *   bench-run.ts library|floor N   → prints {"ms":…, "rssMb":…, "objects":…}
+ *   bench-run.ts library|floor N   → prints {"ms":…, "cpuMs":…, "rssMb":…, "objects":…}
+ *
+ * ms is the wall time of the timed part, cpuMs its CPU time (user + system, all threads of the
+ * process: the steadier figure on a shared machine).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -48,7 +51,13 @@ if (mode === 'library') {
   synthWithReports(libraryApp(warm, 50));
   fs.rmSync(warm, { recursive: true, force: true });
 }
+/** CPU milliseconds of this process so far (user + system, all threads). */
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const start = process.hrtime.bigint();
+const cpuStart = cpuNow();
 if (mode === 'library') {
   const app = libraryApp(tmp);
   synthWithReports(app);
@@ -64,6 +73,7 @@ if (mode === 'library') {
   })();
   if (global.gc) global.gc();
   const t0 = process.hrtime.bigint();
+  const cpu0 = cpuNow();
   const app = new App({ outdir: tmp });
   const chart = new Chart(app, 'bench');
   const holder = new Construct(chart, 'objects');
@@ -71,12 +81,14 @@ if (mode === 'library') {
   app.synth();
   objects = rendered.length;
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpuMs = cpuNow() - cpu0;
   fs.rmSync(tmp, { recursive: true, force: true });
-  console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, objects }));
+  console.log(JSON.stringify({ ms, cpuMs, rssMb: process.resourceUsage().maxRSS / 1024, objects }));
   process.exit(0);
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
 const ms = Number(process.hrtime.bigint() - start) / 1e6;
+const cpuMs = cpuNow() - cpuStart;
 fs.rmSync(tmp, { recursive: true, force: true });
-console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, objects }));
+console.log(JSON.stringify({ ms, cpuMs, rssMb: process.resourceUsage().maxRSS / 1024, objects }));

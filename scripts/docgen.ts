@@ -2,8 +2,8 @@
  * Generates API.md from the TypeScript sources with typedoc and typedoc-plugin-markdown: one
  * file holding every entry point named in package.json `exports`.
  *
- *   ts-node scripts/docgen.ts          writes API.md
- *   ts-node scripts/docgen.ts --check  fails when API.md differs from what the code generates
+ *   node scripts/ts-run.js scripts/docgen.ts          writes API.md
+ *   node scripts/ts-run.js scripts/docgen.ts --check  fails when API.md differs from what the code generates
  */
 import * as fs from 'fs';
 import * as os from 'os';

@@ -1,8 +1,8 @@
 /**
  * Generates RULES.md from the checklist rules' metadata.
  *
- *   ts-node scripts/rulesgen.ts          writes RULES.md
- *   ts-node scripts/rulesgen.ts --check  fails when RULES.md differs from what the rules generate
+ *   node scripts/ts-run.js scripts/rulesgen.ts          writes RULES.md
+ *   node scripts/ts-run.js scripts/rulesgen.ts --check  fails when RULES.md differs from what the rules generate
  */
 import * as path from 'path';
 import { writeOrCheck } from './generated-file';

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { k8s } from '../k8s/kube';
 import { DnsAccess, KubeletAccess, namespaceSelector, tcpPort, WIDE_CIDR_REASON_ANNOTATION } from '../k8s/network-peers';
 
 /** Options of the agent's NetworkPolicy. */

@@ -1,5 +1,4 @@
 import { ApiObject, Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AgentNetworkPolicyOptions, addAgentNetworkPolicy } from './agent-network-policy';
 import { AgentConfig, SdsOptions } from '../config/agent-config';
@@ -13,6 +12,7 @@ import { KubeletVerification, WorkloadAttestor } from '../config/workload-attest
 import { Images } from '../images';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from '../k8s/config-checksum';
+import { k8s } from '../k8s/kube';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { restrictedContainerSecurityContext, rootWithoutCapabilities, SPIRE_UID } from '../k8s/security';

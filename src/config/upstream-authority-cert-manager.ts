@@ -1,7 +1,7 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { NO_POD_NEEDS } from './secret-mount';
 import { UpstreamAuthority, UpstreamAuthorityBinding, UpstreamAuthorityContext } from './upstream-authority';
+import { k8s } from '../k8s/kube';
 import { componentLabels } from '../k8s/labels';
 import { requireString } from '../validation';
 

@@ -1,10 +1,10 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SpireAgent } from '../agent/spire-agent';
 import { Images } from '../images';
 import { invalidProp, withConstructPath } from '../validation';
 import { SPIFFE_CSI_DRIVER } from './workload-api';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { k8s } from '../k8s/kube';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { rootWithoutCapabilities } from '../k8s/security';

@@ -1,5 +1,6 @@
-import * as plus from 'cdk8s-plus-28';
+import type * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { cdk8sPlus } from '../k8s/kube';
 import { invalidProp } from '../validation';
 
 /** The CSI driver name of the SPIFFE CSI driver. */
@@ -46,13 +47,14 @@ export class WorkloadApi {
       throw invalidProp('containers', [], `Workload '${workload.node.path}' has no containers yet; add them before mounting the Workload API.`);
     }
     const existing = workload.node.tryFindChild(VOLUME_ID) as plus.Volume | undefined;
-    const volume = existing ?? plus.Volume.fromCsi(workload as unknown as Construct, VOLUME_ID, SPIFFE_CSI_DRIVER, { name: VOLUME_NAME, readOnly: true });
+    const volume =
+      existing ?? cdk8sPlus().Volume.fromCsi(workload as unknown as Construct, VOLUME_ID, SPIFFE_CSI_DRIVER, { name: VOLUME_NAME, readOnly: true });
     for (const c of containers) {
       if (c.mounts.some((m) => m.volume.name === volume.name)) {
         continue;
       }
       c.mount(mountPath, volume, { readOnly: true });
-      c.env.addVariable('SPIFFE_ENDPOINT_SOCKET', plus.EnvValue.fromValue(`unix://${mountPath}/${WORKLOAD_API_SOCKET}`));
+      c.env.addVariable('SPIFFE_ENDPOINT_SOCKET', cdk8sPlus().EnvValue.fromValue(`unix://${mountPath}/${WORKLOAD_API_SOCKET}`));
     }
   }
 

@@ -1,5 +1,5 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
-import * as plus from 'cdk8s-plus-28';
+import type * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Checklist } from '../checklist/checklist';
 import { WorkloadApi } from '../csi/workload-api';

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from './kube';
 import { checkQuantity } from '../validation';
 
 /** CPU and memory for one container. */

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from './kube';
 
 /** UID/GID the SPIRE images run as when not root. */
 export const SPIRE_UID = 1000;

@@ -1,6 +1,5 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
-import * as plus from 'cdk8s-plus-28';
-import { k8s } from 'cdk8s-plus-28';
+import type * as Plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { OidcTls } from './oidc-tls';
 import { LogLevel } from '../config/common';
@@ -9,6 +8,7 @@ import { WORKLOAD_API_MOUNT_PATH, WORKLOAD_API_SOCKET } from '../csi/workload-ap
 import { WorkloadIdentity } from '../identity/workload-identity';
 import { Images } from '../images';
 import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from '../k8s/config-checksum';
+import { cdk8sPlus, k8s } from '../k8s/kube';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { tcpPort } from '../k8s/network-peers';
 import { ContainerResources, renderResources } from '../k8s/resources';
@@ -115,11 +115,13 @@ export class OidcDiscoveryProvider extends Construct {
   /** The provider's own identity (reads the JWT bundle from the Workload API). */
   public readonly identity: WorkloadIdentity;
   /** The Deployment. */
-  public readonly deployment: plus.Deployment;
+  public readonly deployment: Plus.Deployment;
 
   public constructor(scope: Construct, id: string, props: OidcDiscoveryProviderProps) {
     super(scope, id);
     try {
+      // cdk8s-plus-28 for the Deployment only: loaded when a provider is built, not at import.
+      const plus = cdk8sPlus();
       checkUniqueObjects(this);
       if (!(props.server instanceof SpireServer)) {
         throw invalidProp('server', props.server, 'Give the SpireServer whose JWT-SVIDs relying parties verify.');

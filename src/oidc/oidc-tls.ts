@@ -1,5 +1,5 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { k8s } from '../k8s/kube';
 import { namespaceSelector } from '../k8s/network-peers';
 import { checkDnsLabel, checkDnsSubdomain, invalidProp } from '../validation';
 

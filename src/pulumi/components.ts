@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { Chart } from 'cdk8s';
+import { BatchIdentity } from './batch-identity';
 import { attach, constructOf, contextOf, RenderContext } from './context';
 import { RenderedComponent } from './rendered-component';
 import { SpireAgent as Cdk8sSpireAgent, SpireAgentProps } from '../agent/spire-agent';
@@ -194,6 +195,29 @@ export interface WorkloadIdentityArgs extends Omit<WorkloadIdentityProps, 'serve
   readonly federatesWith?: string[];
 }
 
+/** The cdk8s server behind a server or stack component. @internal */
+export function serverOf(server: SpireServer | SpireStack): Cdk8sSpireServer {
+  return server instanceof SpireStack ? constructOf(server, Cdk8sSpireStack).server : constructOf(server, Cdk8sSpireServer);
+}
+
+/**
+ * The cdk8s WorkloadIdentity of a Pulumi identity's args, in `chart`: its `federatesWith` names
+ * resolved to the federations declared with the server component.
+ *
+ * @internal
+ */
+export function cdk8sIdentity(chart: Chart, id: string, context: RenderContext, server: Cdk8sSpireServer, args: Omit<WorkloadIdentityArgs, 'server'>): Cdk8sWorkloadIdentity {
+  const federatesWith = (args.federatesWith ?? []).map((td) => {
+    const found = context.federations.get(td);
+    if (!found) {
+      const known = [...context.federations.keys()].map((k) => `"${k}"`).join(', ') || 'no trust domain';
+      throw new ValidationError(`Invalid 'federatesWith': received ${JSON.stringify(td)}. The server federates with ${known}: declare it in the server component's 'federations'.`);
+    }
+    return found;
+  });
+  return new Cdk8sWorkloadIdentity(chart, id, { ...args, server, federatesWith });
+}
+
 /** A workload identity (ClusterSPIFFEID with tight selectors) as a Pulumi component. */
 export class WorkloadIdentity extends RenderedComponent {
   /** The SPIFFE ID. */
@@ -202,22 +226,14 @@ export class WorkloadIdentity extends RenderedComponent {
   public constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super('spire-constructs:index:WorkloadIdentity', name, args, opts);
     const context = contextOf(args.server);
-    const server = args.server instanceof SpireStack ? constructOf(args.server, Cdk8sSpireStack).server : constructOf(args.server, Cdk8sSpireServer);
+    const server = serverOf(args.server);
     const chart = new Chart(context.app, name);
-    const identity = this.build(() => {
-      const federatesWith = (args.federatesWith ?? []).map((td) => {
-        const found = context.federations.get(td);
-        if (!found) {
-          const known = [...context.federations.keys()].map((k) => `"${k}"`).join(', ') || 'no trust domain';
-          throw new ValidationError(`Invalid 'federatesWith': received ${JSON.stringify(td)}. The server federates with ${known}: declare it in the server component's 'federations'.`);
-        }
-        return found;
-      });
-      return new Cdk8sWorkloadIdentity(chart, 'identity', { ...args, server, federatesWith });
-    });
+    const identity = this.build(() => cdk8sIdentity(chart, 'identity', context, server, args));
     attach(this, context, identity);
-    // One ClusterSPIFFEID: registered as this component's own child, no ConfigGroup around it.
-    this.registerChart(chart, context, opts, { direct: true });
+    // One ClusterSPIFFEID: registered as this component's own child, no ConfigGroup around it;
+    // where it was before (a child of the `<name>-resources` ConfigGroup): a stack deployed then
+    // moves it instead of creating it anew and deleting the old one (the same object).
+    this.registerChart(chart, context, opts, { direct: () => [{ parent: pulumi.createUrn(`${name}-resources`, 'kubernetes:yaml:ConfigGroup', this) }] });
     this.spiffeId = identity.spiffeId.uri;
     this.registerOutputs({ spiffeId: this.spiffeId });
   }
@@ -225,10 +241,18 @@ export class WorkloadIdentity extends RenderedComponent {
 
 /** One allowed call of a {@link MeshPolicy}. */
 export interface MeshPolicyAllow extends AllowOptions {
-  /** The caller: an identity component, or `MeshPolicy.foreignCaller(spiffeId, { network })` of the cdk8s API for a federated caller. */
-  readonly caller: WorkloadIdentity | MeshCaller;
+  /**
+   * The caller: an identity component, an identity of a WorkloadIdentities component, or
+   * `MeshPolicy.foreignCaller(spiffeId, { network })` of the cdk8s API for a federated caller.
+   */
+  readonly caller: WorkloadIdentity | BatchIdentity | MeshCaller;
   /** The callee (its args must pin `podLabels`: Pulumi workloads are not bound). */
-  readonly callee: WorkloadIdentity;
+  readonly callee: WorkloadIdentity | BatchIdentity;
+}
+
+/** An identity declared with this library's Pulumi components (not a foreign caller). */
+function declared(x: WorkloadIdentity | BatchIdentity | MeshCaller): x is WorkloadIdentity | BatchIdentity {
+  return x instanceof WorkloadIdentity || x instanceof BatchIdentity;
 }
 
 /** Arguments of {@link MeshPolicy}: the cdk8s props plus the allows. */
@@ -246,9 +270,9 @@ export class MeshPolicy extends RenderedComponent {
     }
     const context = contextOf(args.allows[0].callee);
     for (const a of args.allows) {
-      if ((a.caller instanceof WorkloadIdentity && contextOf(a.caller) !== context) || contextOf(a.callee) !== context) {
+      if ((declared(a.caller) && contextOf(a.caller) !== context) || contextOf(a.callee) !== context) {
         throw new pulumi.ResourceError(
-          `Invalid 'allows': ${a.caller instanceof WorkloadIdentity ? a.caller.spiffeId : a.caller.spiffeId.uri} → ${a.callee.spiffeId} joins identities of two different SpireStack/SpireServer components; one policy covers the identities of one server.`,
+          `Invalid 'allows': ${declared(a.caller) ? a.caller.spiffeId : a.caller.spiffeId.uri} → ${a.callee.spiffeId} joins identities of two different SpireStack/SpireServer components; one policy covers the identities of one server.`,
           this,
         );
       }
@@ -257,7 +281,7 @@ export class MeshPolicy extends RenderedComponent {
     const policy = this.build(() => {
       const p = new Cdk8sMeshPolicy(chart, 'policy', args);
       for (const a of args.allows) {
-        const caller = a.caller instanceof WorkloadIdentity ? constructOf(a.caller, Cdk8sWorkloadIdentity) : a.caller;
+        const caller = declared(a.caller) ? constructOf(a.caller, Cdk8sWorkloadIdentity) : a.caller;
         p.allow(caller, constructOf(a.callee, Cdk8sWorkloadIdentity), a);
       }
       return p;

@@ -42,15 +42,16 @@ export class RenderContext {
   }
 }
 
-const components = new WeakMap<pulumi.ComponentResource, { readonly context: RenderContext; readonly construct: IConstruct }>();
+/** Components of this library, and the identities a WorkloadIdentities component holds. */
+const components = new WeakMap<object, { readonly context: RenderContext; readonly construct: IConstruct }>();
 
-/** Records a component's context and construct (kept out of its public surface). @internal */
-export function attach(component: pulumi.ComponentResource, context: RenderContext, construct: IConstruct): void {
+/** Records a component's (or a batch identity's) context and construct (kept out of its public surface). @internal */
+export function attach(component: object, context: RenderContext, construct: IConstruct): void {
   components.set(component, { context, construct });
 }
 
-/** The context of a component of this library. @internal */
-export function contextOf(component: pulumi.ComponentResource): RenderContext {
+/** The context of a component of this library (or of one identity of a WorkloadIdentities component). @internal */
+export function contextOf(component: object): RenderContext {
   const found = components.get(component);
   if (!found) {
     throw new Error(`${String(component)} is not a spire-constructs component, or its constructor failed.`);
@@ -58,8 +59,8 @@ export function contextOf(component: pulumi.ComponentResource): RenderContext {
   return found.context;
 }
 
-/** The construct behind a component of this library. @internal */
-export function constructOf<T extends IConstruct>(component: pulumi.ComponentResource, type: abstract new (...args: never[]) => T): T {
+/** The construct behind a component of this library (or one identity of a WorkloadIdentities component). @internal */
+export function constructOf<T extends IConstruct>(component: object, type: abstract new (...args: never[]) => T): T {
   const found = components.get(component);
   if (!found || !(found.construct instanceof type)) {
     throw new Error(`${String(component)} is not a spire-constructs ${type.name} component, or its constructor failed.`);

@@ -10,8 +10,12 @@ import { KubeObject, Level } from '../checklist/rule';
 export interface RegisterOptions {
   /** Run the production checklist (false only when the user turned it off). */
   readonly checklist?: boolean;
-  /** Register custom resources as direct children instead of through a ConfigGroup. */
-  readonly direct?: boolean;
+  /**
+   * Register custom resources as direct children instead of through a ConfigGroup: given, where
+   * each object was registered before (its aliases), so that a deployed stack moves it instead of
+   * creating it anew and deleting the old one (the same object).
+   */
+  readonly direct?: (object: KubeObject) => pulumi.Input<pulumi.Alias>[];
 }
 
 /** Kinds registered first, so that everything else can depend on them. */
@@ -46,7 +50,12 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
     // holds the object's resource, so each object would walk all of this component's objects
     // (quadratic in the objects of a component: minutes at 1,000 identities under mocks). The
     // fields stay public, out of that walk.
-    for (const field of ['objects', 'configGroups', 'findings', 'prerequisites']) {
+    this.keepOutOfWalk('objects', 'configGroups', 'findings', 'prerequisites');
+  }
+
+  /** Makes fields (set already) non-enumerable: public, but out of Pulumi's walk of outputs (see the constructor). */
+  protected keepOutOfWalk(...fields: string[]): void {
+    for (const field of fields) {
       Object.defineProperty(this, field, { enumerable: false });
     }
   }
@@ -67,14 +76,14 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
    * false only when the user turned it off).
    *
    * `direct`: register each object as a child of this component (a `CustomResource`, named as the
-   * ConfigGroup would name it) instead of through ConfigGroups: for components that render a few
-   * custom resources and no namespace or CRD (an identity's ClusterSPIFFEID), one wrapper fewer
-   * per object. Same provider, same `dependsOn`, same checks.
+   * ConfigGroup would name it, with the aliases `direct` gives) instead of through ConfigGroups:
+   * for components that render custom resources only (identities' ClusterSPIFFEIDs), one wrapper
+   * fewer per object. Same provider, same `dependsOn`, same checks.
    *
    * @internal
    */
   protected registerChart(chart: Chart, context: RenderContext, opts: pulumi.ComponentResourceOptions | undefined, options: RegisterOptions = {}): void {
-    const { checklist = true, direct = false } = options;
+    const { checklist = true, direct } = options;
     // Validate and render this chart only (its constructs may share an App with other
     // components, for cross-identity checks; re-validating the whole App per component would
     // make the cost quadratic).
@@ -121,10 +130,7 @@ export abstract class RenderedComponent extends pulumi.ComponentResource {
         for (const o of rest) {
           // The name ConfigGroup gives with `resourcePrefix`: <component>-[<namespace>/]<name>.
           const name = `${this.componentName}-${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
-          // Where it was before (a child of the `<component>-resources` ConfigGroup): a stack deployed
-          // then moves it instead of creating it anew and deleting the old one (the same object).
-          const aliases = [{ parent: pulumi.createUrn(`${this.componentName}-resources`, 'kubernetes:yaml:ConfigGroup', this) }];
-          new k8s.apiextensions.CustomResource(name, o as unknown as k8s.apiextensions.CustomResourceArgs, { ...childOpts, dependsOn, aliases });
+          new k8s.apiextensions.CustomResource(name, o as unknown as k8s.apiextensions.CustomResourceArgs, { ...childOpts, dependsOn, aliases: direct(o) });
         }
       } else {
         this.configGroups.push(group('resources', rest, dependsOn));

@@ -1,6 +1,6 @@
-import * as YAML from 'yaml';
 import { describeNamespaces, describePods, LabelSelector, requirements, selectsAll } from './selectors';
 import { KubeObject, objectName } from '../checklist/rule';
+import { yaml } from '../k8s/yaml';
 
 /** What selects the workloads of an identity, as rendered (for the diff). */
 export interface IdentitySelector {
@@ -198,7 +198,7 @@ function localTrustDomains(objects: any[]): string[] {
           const td = conf?.server?.trust_domain ?? conf?.agent?.trust_domain;
           if (typeof td === 'string') found.add(td);
         } else if (/controller-manager.*\.ya?ml$/.test(key)) {
-          const td = YAML.parse(value)?.trustDomain;
+          const td = yaml().parse(value)?.trustDomain;
           if (typeof td === 'string') found.add(td);
         }
       } catch {

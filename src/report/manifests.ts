@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as YAML from 'yaml';
 import { KubeObject } from '../checklist/rule';
+import { yaml } from '../k8s/yaml';
 
 /** What {@link readManifestDirectory} found: the Kubernetes objects, and the documents it skipped. */
 export interface ManifestDirectory {
@@ -99,7 +99,7 @@ function notAnObject(doc: unknown): string | undefined {
 }
 
 function parseYaml(text: string): unknown[] {
-  return YAML.parseAllDocuments(text).map((doc) => {
+  return yaml().parseAllDocuments(text).map((doc) => {
     if (doc.errors.length > 0) {
       throw new Error(doc.errors[0].message);
     }

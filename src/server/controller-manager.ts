@@ -1,9 +1,9 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CONTROLLER_MANAGER_CONFIG_DIR, SOCKET_DIR } from './server-layout';
 import { ControllerManagerConfig } from '../config/controller-manager-config';
 import { Images } from '../images';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { k8s } from '../k8s/kube';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { restrictedContainerSecurityContext } from '../k8s/security';
 import { checkEnum } from '../validation';

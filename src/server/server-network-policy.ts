@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SERVER_PORTS } from './server-layout';
 import { ControllerManagerConfig } from '../config/controller-manager-config';
+import { k8s } from '../k8s/kube';
 import { late } from '../k8s/late';
 import { NetworkDestination } from '../k8s/network-destination';
 import { ApiServerAccess, DnsAccess, namespaceSelector, tcpPort, WIDE_CIDR_REASON_ANNOTATION } from '../k8s/network-peers';

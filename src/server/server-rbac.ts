@@ -1,6 +1,6 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { k8s } from '../k8s/kube';
 import { componentLabels } from '../k8s/labels';
 
 /** What the server's RBAC is drawn from. @internal */

@@ -1,9 +1,9 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ControllerManager } from './controller-manager';
 import { CONFIG_DIR, DATA_DIR, SERVER_PORTS, SOCKET_DIR } from './server-layout';
 import { PodNeeds } from '../config/secret-mount';
 import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from '../k8s/config-checksum';
+import { k8s } from '../k8s/kube';
 import { late } from '../k8s/late';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../k8s/security';

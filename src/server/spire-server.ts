@@ -1,5 +1,4 @@
 import { Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ControllerManager, ControllerManagerOptions } from './controller-manager';
 import { ServerDatabaseBinding, IServerDatabase } from './server-database';
@@ -20,6 +19,7 @@ import { CaSubject, ServerConfig } from '../config/server-config';
 import { Telemetry } from '../config/telemetry';
 import { UpstreamAuthority, UpstreamAuthorityBinding, VaultSetup } from '../config/upstream-authority';
 import { Images } from '../images';
+import { k8s } from '../k8s/kube';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { NetworkDestination } from '../k8s/network-destination';
 import { checkCidrs } from '../k8s/network-peers';

@@ -1,5 +1,4 @@
 import { Chart, Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { SpireAgent, SpireAgentProps } from '../agent/spire-agent';
 import { Checklist } from '../checklist/checklist';
@@ -8,6 +7,7 @@ import { UpstreamAuthority } from '../config/upstream-authority';
 import { SpireCrds } from '../crds/spire-crds';
 import { SpiffeCsiDriver, SpiffeCsiDriverProps } from '../csi/spiffe-csi-driver';
 import { clusterScoped } from '../k8s/cluster-scoped';
+import { k8s } from '../k8s/kube';
 import { OidcDiscoveryProvider, OidcDiscoveryProviderProps } from '../oidc/oidc-discovery-provider';
 import { IServerDatabase } from '../server/server-database';
 import { SpireServer, SpireServerProps } from '../server/spire-server';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as k8s from '@pulumi/kubernetes';
 import { Chart, Testing } from 'cdk8s';
-import { registered, valueOf } from './mocks';
+import { canonical, created, props, registered, settle, valueOf } from './mocks';
 import {
   BundleEndpointAuth,
   ForeignCallerNetwork,
@@ -12,29 +12,11 @@ import {
   RolloutStage,
   ServerDatabase,
   SpireStack as Cdk8sSpireStack,
-  SpireStackProps,
   SpiffeId,
   TrustDomain,
-  UpstreamAuthority,
-  VaultAuth,
 } from '../../src';
 import { MeshPolicy, SpiffeCsiDriver, SpireAgent, SpireServer, SpireStack, WorkloadIdentity } from '../../src/pulumi';
 
-const props = (): SpireStackProps => ({
-  trustDomain: TrustDomain.of('prod.example.com'),
-  clusterName: 'prod-eu-1',
-  database: PostgresDatabase.cloudNativePg(),
-  upstreamAuthority: UpstreamAuthority.vault({
-    vaultAddr: 'https://vault.vault.svc:8200',
-    caCert: { name: 'vault-ca', key: 'ca.crt' },
-    auth: VaultAuth.kubernetes({ role: 'spire-server' }),
-  }),
-});
-const settle = () => new Promise((r) => setTimeout(r, 500));
-const KUBE = (t: string) => t.startsWith('kubernetes:') && t !== 'kubernetes:yaml:ConfigGroup';
-/** Objects the program creates (not the reads of prerequisite CRDs). */
-const created = (r: { type: string; read: boolean }) => KUBE(r.type) && !r.read;
-const canonical = (o: unknown) => JSON.parse(JSON.stringify(o));
 const key = (o: any) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
 
 describe('Pulumi SpireStack', () => {

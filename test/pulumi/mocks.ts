@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { PostgresDatabase, SpireStackProps, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
 
 /** A resource registered with the Pulumi engine (mocked). */
 export interface Registered {
@@ -30,3 +31,24 @@ void pulumi.runtime.setMocks(
 export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => o.apply((v) => resolve(v)));
 }
+
+/** The production stack's props (CloudNativePG, Vault) the Pulumi tests build on. */
+export const props = (): SpireStackProps => ({
+  trustDomain: TrustDomain.of('prod.example.com'),
+  clusterName: 'prod-eu-1',
+  database: PostgresDatabase.cloudNativePg(),
+  upstreamAuthority: UpstreamAuthority.vault({
+    vaultAddr: 'https://vault.vault.svc:8200',
+    caCert: { name: 'vault-ca', key: 'ca.crt' },
+    auth: VaultAuth.kubernetes({ role: 'spire-server' }),
+  }),
+});
+
+/** Lets the registrations started by constructors land. */
+export const settle = () => new Promise((r) => setTimeout(r, 500));
+
+/** Objects the program creates (Kubernetes resources, not ConfigGroups, not the reads of prerequisite CRDs). */
+export const created = (r: { type: string; read: boolean }) => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:yaml:ConfigGroup' && !r.read;
+
+/** A value as JSON has it (what the engine receives). */
+export const canonical = (o: unknown) => JSON.parse(JSON.stringify(o));

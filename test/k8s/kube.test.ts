@@ -1,0 +1,100 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
+import * as plus from 'cdk8s-plus-28';
+import { k8s } from '../../src/k8s/kube';
+
+/**
+ * The objects src/k8s/kube.ts renders are the ones cdk8s-plus-28's L1 classes render from the
+ * same props: the same JSON, keys in the same order (compared as text), renamed fields
+ * (clusterIp → clusterIP, hostPid → hostPID, nested hostIp → hostIP) and IntOrString/Quantity
+ * values included.
+ */
+const port = (name: string) => ({ path: '/ready', port: k8s.IntOrString.fromString(name) });
+const podTemplate = {
+  metadata: { labels: { app: 'web', hostIp: 'a-map-key-is-never-renamed' } },
+  spec: {
+    hostPid: true,
+    hostIpc: false,
+    serviceAccountName: 'web',
+    containers: [
+      {
+        name: 'web',
+        image: 'registry.example.com/web:1.0',
+        ports: [{ name: 'http', containerPort: 8080, hostIp: '127.0.0.1' }],
+        readinessProbe: { httpGet: port('http') },
+        resources: { requests: { cpu: k8s.Quantity.fromString('10m') }, limits: { memory: k8s.Quantity.fromString('64Mi') } },
+        env: [{ name: 'B', value: '2' }, { name: 'A', value: '1' }],
+      },
+    ],
+    volumes: [{ name: 'info', downwardApi: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }],
+  },
+};
+
+const cases: Array<[string, (chart: Chart, id: string) => ApiObject, (chart: Chart, id: string) => ApiObject]> = [
+  [
+    'Service (clusterIp, sessionAffinityConfig.clientIp, targetPort)',
+    (c, id) => new plus.k8s.KubeService(c, id, { metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIp: 'None', selector: { app: 'web' }, sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIp: { timeoutSeconds: 60 } }, ports: [{ port: 80, targetPort: plus.k8s.IntOrString.fromString('http') }] } }),
+    (c, id) => new k8s.KubeService(c, id, { metadata: { name: 'web', namespace: 'shop' }, spec: { clusterIp: 'None', selector: { app: 'web' }, sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIp: { timeoutSeconds: 60 } }, ports: [{ port: 80, targetPort: k8s.IntOrString.fromString('http') }] } }),
+  ],
+  [
+    'DaemonSet (hostPid, hostIpc, ports[].hostIp, downwardApi, probes, resources; the same IntOrString and Quantity values in both props)',
+    (c, id) => new plus.k8s.KubeDaemonSet(c, id, { metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: podTemplate } }),
+    (c, id) => new k8s.KubeDaemonSet(c, id, { metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: podTemplate } }),
+  ],
+  [
+    'StatefulSet',
+    (c, id) => new plus.k8s.KubeStatefulSet(c, id, { metadata: { name: 'web' }, spec: { serviceName: 'web', replicas: 3, selector: { matchLabels: { app: 'web' } }, template: podTemplate } }),
+    (c, id) => new k8s.KubeStatefulSet(c, id, { metadata: { name: 'web' }, spec: { serviceName: 'web', replicas: 3, selector: { matchLabels: { app: 'web' } }, template: podTemplate } }),
+  ],
+  [
+    'ClusterRole (nonResourceUrLs)',
+    (c, id) => new plus.k8s.KubeClusterRole(c, id, { metadata: { name: 'r' }, rules: [{ nonResourceUrLs: ['/metrics'], verbs: ['get'] }, { apiGroups: [''], resources: ['pods'], verbs: ['list'] }] }),
+    (c, id) => new k8s.KubeClusterRole(c, id, { metadata: { name: 'r' }, rules: [{ nonResourceUrLs: ['/metrics'], verbs: ['get'] }, { apiGroups: [''], resources: ['pods'], verbs: ['list'] }] }),
+  ],
+  [
+    'ServiceAccount (a field after metadata)',
+    (c, id) => new plus.k8s.KubeServiceAccount(c, id, { metadata: { name: 'web', namespace: 'shop' }, automountServiceAccountToken: false }),
+    (c, id) => new k8s.KubeServiceAccount(c, id, { metadata: { name: 'web', namespace: 'shop' }, automountServiceAccountToken: false }),
+  ],
+  [
+    'PodDisruptionBudget (maxUnavailable)',
+    (c, id) => new plus.k8s.KubePodDisruptionBudget(c, id, { metadata: { name: 'web' }, spec: { maxUnavailable: plus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: { app: 'web' } } } }),
+    (c, id) => new k8s.KubePodDisruptionBudget(c, id, { metadata: { name: 'web' }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { app: 'web' } } } }),
+  ],
+];
+
+describe('src/k8s/kube.ts renders as cdk8s-plus-28 L1 classes do', () => {
+  test.each(cases)('%s', (_name, theirs, ours) => {
+    const chart = new Chart(Testing.app(), 'c');
+    expect(JSON.stringify(ours(chart, 'ours').toJson())).toBe(JSON.stringify(theirs(chart, 'theirs').toJson()));
+  });
+
+  test('every object of the examples\' kinds has its apiVersion and kind, and is an ApiObject', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const o = new k8s.KubeCsiDriver(chart, 'csi', { metadata: { name: 'csi.spiffe.io' }, spec: {} });
+    expect(o).toBeInstanceOf(ApiObject);
+    expect(o.toJson()).toMatchObject({ apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver' });
+    expect(o.constructor.name).toBe('KubeCsiDriver');
+  });
+
+  test('a JSON patch renders as written (with the API\'s names)', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const svc = new k8s.KubeService(chart, 'svc', { metadata: { name: 'web' }, spec: { clusterIp: 'None' } });
+    svc.addJsonPatch(JsonPatch.add('/spec/publishNotReadyAddresses', true));
+    expect(svc.toJson().spec).toEqual({ clusterIP: 'None', publishNotReadyAddresses: true });
+  });
+});
+
+test('importing the library loads neither cdk8s-plus-28 nor a second copy of yaml', () => {
+  const root = path.join(__dirname, '..', '..');
+  const probe = [
+    "require('./scripts/ts-run.js');",
+    "require('./src');",
+    'const loaded = Object.keys(require.cache);',
+    "console.log(JSON.stringify({ plus: loaded.filter((f) => f.includes('cdk8s-plus-28')).length, yaml: loaded.filter((f) => /node_modules[\\\\/]yaml[\\\\/]/.test(f) && !f.includes('cdk8s')).length }));",
+  ].join('\n');
+  const res = spawnSync(process.execPath, ['-e', probe], { cwd: root, encoding: 'utf8' });
+  expect(res.stderr).toBe('');
+  expect(JSON.parse(res.stdout)).toEqual({ plus: 0, yaml: 0 });
+});
