@@ -14,6 +14,7 @@ import { SpiffeIdScheme } from './spiffe-id-scheme';
 import { ClusterSpiffeid } from '../imports/spire.spiffe.io';
 import { clusterScoped } from '../k8s/cluster-scoped';
 import { checkUniqueObjects } from '../k8s/unique-objects';
+import { compareStrings } from '../order';
 import { SpireServer } from '../server/spire-server';
 import { compareDurations, renderGoDuration } from '../spiffe/duration';
 import { SpiffeId } from '../spiffe/spiffe-id';
@@ -180,7 +181,7 @@ export class WorkloadIdentity extends Construct {
         ...(this.namespace !== ANY ? [`k8s:ns:${this.namespace}`] : []),
         ...(this.serviceAccount !== ANY ? [`k8s:sa:${this.serviceAccount}`] : []),
         ...Object.entries(this.podLabels)
-          .sort(([a], [b]) => a.localeCompare(b))
+          .sort(([a], [b]) => compareStrings(a, b))
           .map(([k, v]) => `k8s:pod-label:${k}:${v}`),
         ...(this.containerName ? [`k8s:container-name:${this.containerName}`] : []),
       ];

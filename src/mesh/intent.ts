@@ -1,5 +1,6 @@
 import { WorkloadIdentity } from '../identity/workload-identity';
 import { checkCidrs, namespaceSelector } from '../k8s/network-peers';
+import { compareStrings } from '../order';
 import { SpiffeId } from '../spiffe/spiffe-id';
 import { checkDnsLabel, invalidProp } from '../validation';
 
@@ -84,7 +85,7 @@ export function groupRules(rules: AllowRule[]): RuleGroup[] {
       g.callers.push(r.caller);
     }
   }
-  return [...groups.values()].map((g) => ({ ...g, callers: [...g.callers].sort((a, b) => a.spiffeId.uri.localeCompare(b.spiffeId.uri)) }));
+  return [...groups.values()].map((g) => ({ ...g, callers: [...g.callers].sort((a, b) => compareStrings(a.spiffeId.uri, b.spiffeId.uri)) }));
 }
 
 /** Istio principal: the SPIFFE ID without `spiffe://`. @internal */

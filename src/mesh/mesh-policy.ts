@@ -1,5 +1,5 @@
 import { ApiObject, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { invalidProp, withConstructPath } from '../validation';
 import { renderAllowlist } from './allowlist';
 import { AllowRule, CalleeView, ForeignCallerNetwork, MeshCaller } from './intent';
@@ -68,6 +68,8 @@ export interface MeshPolicyProps {
 
 /** The policy that renders each callee (one mesh per callee). */
 const policiesOfCallee = new WeakMap<WorkloadIdentity, MeshPolicy>();
+/** The policies of each app (its root), in the order they were declared. */
+const policiesOfApp = new WeakMap<IConstruct, MeshPolicy[]>();
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
@@ -88,6 +90,16 @@ export class MeshPolicy extends Construct {
       throw invalidProp('network', options.network, 'Use ForeignCallerNetwork.pods(namespace, labels) or ForeignCallerNetwork.cidrs([...]).');
     }
     return { spiffeId, network: options.network };
+  }
+
+  /**
+   * The policies of the app `scope` belongs to, in the order they were declared (the reports'
+   * mesh artifacts, without walking the app).
+   *
+   * @internal
+   */
+  public static _ofApp(scope: IConstruct): readonly MeshPolicy[] {
+    return policiesOfApp.get(scope.node.root) ?? [];
   }
 
   /** The mesh. */
@@ -130,6 +142,9 @@ export class MeshPolicy extends Construct {
           .filter((ns) => !this.namespaces.has(ns))
           .map((ns) => `Invalid 'namespaceStages.${ns}': this policy allows no callee in namespace "${ns}" (callees are in ${[...this.namespaces].sort().join(', ') || 'no namespace yet'}); remove it or fix the name.`),
       });
+      const inApp = policiesOfApp.get(this.node.root) ?? [];
+      inApp.push(this);
+      policiesOfApp.set(this.node.root, inApp);
     } catch (e) {
       throw withConstructPath(e, this);
     }

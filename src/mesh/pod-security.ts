@@ -1,5 +1,6 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { appApiObjects } from '../k8s/unique-objects';
+import { compareStrings } from '../order';
 
 /** A Namespace the app declares whose Pod Security rejects a mesh's init container. @internal */
 export interface NetAdminRejectingNamespace {
@@ -19,10 +20,10 @@ export interface NetAdminRejectingNamespace {
 export function netAdminRejectingNamespaces(scope: Construct, wanted: ReadonlySet<string>): NetAdminRejectingNamespace[] {
   if (wanted.size === 0) return [];
   const found: NetAdminRejectingNamespace[] = [];
-  for (const c of scope.node.root.node.findAll()) {
-    if (!ApiObject.isApiObject(c) || c.kind !== 'Namespace' || c.apiVersion !== 'v1' || !wanted.has(c.name)) continue;
+  for (const c of appApiObjects(scope)) {
+    if (c.kind !== 'Namespace' || c.apiVersion !== 'v1' || !wanted.has(c.name)) continue;
     const level = c.metadata.getLabel('pod-security.kubernetes.io/enforce');
     if (level === 'restricted' || level === 'baseline') found.push({ name: c.name, path: c.node.path, level });
   }
-  return found.sort((a, b) => a.name.localeCompare(b.name));
+  return found.sort((a, b) => compareStrings(a.name, b.name));
 }

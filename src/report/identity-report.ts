@@ -1,6 +1,7 @@
 import { describeNamespaces, describePods, LabelSelector, requirements, selectsAll } from './selectors';
 import { KubeObject, objectName } from '../checklist/rule';
 import { yaml } from '../k8s/yaml';
+import { compareStrings } from '../order';
 
 /** What selects the workloads of an identity, as rendered (for the diff). */
 export interface IdentitySelector {
@@ -198,7 +199,7 @@ function localTrustDomains(objects: any[]): string[] {
           const td = conf?.server?.trust_domain ?? conf?.agent?.trust_domain;
           if (typeof td === 'string') found.add(td);
         } else if (/controller-manager.*\.ya?ml$/.test(key)) {
-          const td = yaml().parse(value)?.trustDomain;
+          const td = plainTopLevelTrustDomain(value) ?? yaml().parse(value)?.trustDomain;
           if (typeof td === 'string') found.add(td);
         }
       } catch {
@@ -209,19 +210,39 @@ function localTrustDomains(objects: any[]): string[] {
   return [...found].sort();
 }
 
+/**
+ * The `trustDomain` of a controller manager configuration written as this library writes it: one
+ * document of block mappings whose top-level line is `trustDomain: <name>`, the name a plain
+ * scalar of the characters a trust domain may hold. Undefined for any other text, which is then
+ * parsed as YAML: the parser's first use costs a few milliseconds of every synth.
+ */
+function plainTopLevelTrustDomain(text: string): string | undefined {
+  if (/^(?:---|\.\.\.|[{[%&*!|>'"])/m.test(text)) return undefined;
+  const lines = text.match(/^trustDomain:.*$/gm);
+  if (lines?.length !== 1) return undefined;
+  return /^trustDomain: ([a-z0-9._-]+)$/.exec(lines[0])?.[1];
+}
+
 /** Context of one report build: the workloads and identities targets are resolved against. */
 class Context {
   public readonly workloads: Workload[];
   public identities: ReportedIdentity[] = [];
+  /** The workloads of each namespace. */
+  private readonly workloadsByNamespace = new Map<string, Workload[]>();
 
   public constructor(public readonly objects: any[]) {
     this.workloads = workloadsOf(objects);
+    for (const w of this.workloads) {
+      const list = this.workloadsByNamespace.get(w.namespace) ?? [];
+      list.push(w);
+      this.workloadsByNamespace.set(w.namespace, list);
+    }
   }
 
   /** The pods a selector of namespace `ns` selects, named by identity where one is known. */
   public target(ns: string, selector: unknown): string {
     if (selectsAll(selector)) return `every pod in namespace ${ns}`;
-    const selected = this.workloads.filter((w) => w.namespace === ns && matches(w.labels, selector));
+    const selected = (this.workloadsByNamespace.get(ns) ?? []).filter((w) => matches(w.labels, selector));
     if (selected.length > 0) {
       const ids = selected.map((w) => this.identities.find((i) => i.namespace === ns && i.serviceAccount === w.serviceAccount)?.spiffeId);
       if (ids.every((i) => i !== undefined)) return [...new Set(ids)].join(', ');
@@ -246,7 +267,7 @@ export function buildIdentityReport(objects: ReadonlyArray<KubeObject>): Identit
     if (o.kind === 'ClusterSPIFFEID') identities.push(clusterSpiffeId(o, exceptions));
     else if (o.kind === 'ClusterStaticEntry') identities.push(staticEntry(o, exceptions));
   }
-  identities.sort((a, b) => a.spiffeId.localeCompare(b.spiffeId) || a.name.localeCompare(b.name));
+  identities.sort((a, b) => compareStrings(a.spiffeId, b.spiffeId) || compareStrings(a.name, b.name));
   ctx.identities = identities;
   let trustDomains = localTrustDomains(objs);
   if (trustDomains.length === 0) {
@@ -320,10 +341,10 @@ export function buildIdentityReport(objects: ReadonlyArray<KubeObject>): Identit
     if (policy) defaults.push(linkerdDefault(`pods of ${objectName(w.object)}`, 'Linkerd default inbound policy', policy, objectName(w.object)));
   }
 
-  calls.sort((a, b) => `${a.callee} ${a.caller} ${a.paths}`.localeCompare(`${b.callee} ${b.caller} ${b.paths}`));
-  unauthenticated.sort((a, b) => `${a.namespace} ${a.target} ${a.object}`.localeCompare(`${b.namespace} ${b.target} ${b.object}`));
-  defaults.sort((a, b) => `${a.scope} ${a.setting} ${a.object}`.localeCompare(`${b.scope} ${b.setting} ${b.object}`));
-  networkAllows.sort((a, b) => `${a.namespace} ${a.object} ${a.direction}`.localeCompare(`${b.namespace} ${b.object} ${b.direction}`));
+  calls.sort((a, b) => compareStrings(`${a.callee} ${a.caller} ${a.paths}`, `${b.callee} ${b.caller} ${b.paths}`));
+  unauthenticated.sort((a, b) => compareStrings(`${a.namespace} ${a.target} ${a.object}`, `${b.namespace} ${b.target} ${b.object}`));
+  defaults.sort((a, b) => compareStrings(`${a.scope} ${a.setting} ${a.object}`, `${b.scope} ${b.setting} ${b.object}`));
+  networkAllows.sort((a, b) => compareStrings(`${a.namespace} ${a.object} ${a.direction}`, `${b.namespace} ${b.object} ${b.direction}`));
   return { trustDomains, identities, calls, unauthenticated, defaults, networkAllows };
 }
 

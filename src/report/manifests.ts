@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { KubeObject } from '../checklist/rule';
 import { yaml } from '../k8s/yaml';
+import { compareStrings } from '../order';
 
 /** What {@link readManifestDirectory} found: the Kubernetes objects, and the documents it skipped. */
 export interface ManifestDirectory {
@@ -35,7 +36,7 @@ export function readManifestDirectory(dir: string): ManifestDirectory {
   }
   const files: string[] = [];
   const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => compareStrings(a.name, b.name))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
       else if (/\.(ya?ml)$/.test(e.name) || (e.name.endsWith('.json') && !REPORTS.test(e.name))) files.push(p);

@@ -7,6 +7,7 @@ import { Checklist } from '../checklist/checklist';
 import { Finding } from '../checklist/engine';
 import { KubeObject } from '../checklist/rule';
 import { MeshPolicy } from '../mesh/mesh-policy';
+import { compareStrings } from '../order';
 import { ValidationError } from '../validation';
 
 /** The reports of an app (what {@link synthWithReports} writes). */
@@ -44,7 +45,7 @@ export function appReports(app: App): AppReports {
 /** The mesh artifacts of every MeshPolicy of the app; two policies must agree on a file they share. */
 function meshArtifacts(app: App): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const policy of app.node.findAll().filter((c): c is MeshPolicy => c instanceof MeshPolicy)) {
+  for (const policy of MeshPolicy._ofApp(app)) {
     for (const [name, content] of Object.entries(policy.artifacts)) {
       if (files[name] !== undefined && files[name] !== content) {
         throw new ValidationError(`Two MeshPolicies need different '${name}' (one per mesh installation): '${policy.node.path}' and an earlier one; give them one trust domain and the same mesh options.`);
@@ -52,7 +53,7 @@ function meshArtifacts(app: App): Record<string, string> {
       files[name] = content;
     }
   }
-  return Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(files).sort(([a], [b]) => compareStrings(a, b)));
 }
 
 /**

@@ -7,6 +7,7 @@ import { k8s } from '../k8s/kube';
 import { late } from '../k8s/late';
 import { ContainerResources, renderResources } from '../k8s/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../k8s/security';
+import { compareStrings } from '../order';
 import { checkEnum, ValidationError } from '../validation';
 
 /** How strictly server replicas are kept apart. */
@@ -158,7 +159,7 @@ function serverContainer(inputs: ServerWorkloadInputs): k8s.Container {
     imagePullPolicy: 'IfNotPresent',
     args: ['-expandEnv', '-config', `${CONFIG_DIR}/server.conf`],
     env: [...needs.secretEnv]
-      .sort((a, b) => a.env.localeCompare(b.env))
+      .sort((a, b) => compareStrings(a.env, b.env))
       .map((e) => ({ name: e.env, valueFrom: { secretKeyRef: { name: e.secret.name, key: e.secret.key } } })),
     ports: late(() => {
       const federationPort = inputs.federationPort();

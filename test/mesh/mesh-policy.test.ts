@@ -345,6 +345,21 @@ describe('Istio with SPIRE as the sidecars\' CA', () => {
     );
   });
 
+  test('a restricted Namespace declared after a synth (same tick) fails the next synth, and a later label change is seen too', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const server = new SpireServer(chart, 'server', { trustDomain: TrustDomain.of('prod.example.com'), clusterName: 'prod', database: PostgresDatabase.cloudNativePg() });
+    const web = new WorkloadIdentity(chart, 'web', { server, namespace: 'shop', serviceAccount: 'web', podLabels: { app: 'web' } });
+    const api = new WorkloadIdentity(chart, 'api', { server, namespace: 'shop', serviceAccount: 'api', podLabels: { app: 'api' } });
+    new MeshPolicy(chart, 'p', { mesh: Mesh.istio(), stage: RolloutStage.ENFORCE }).allow(web, api, { ports: [8080] });
+    app.synthYaml();
+    const ns = new plus.Namespace(chart, 'shop', { metadata: { name: 'shop' } });
+    expect(() => app.synthYaml()).not.toThrow();
+    ns.metadata.addLabel('pod-security.kubernetes.io/enforce', 'baseline');
+    expect(() => app.synthYaml()).toThrow(/Namespace shop \(baseline\) enforces Pod Security that rejects istio-init/);
+    expect(() => Testing.synth(chart)).toThrow(/Namespace shop \(baseline\)/);
+  });
+
   test('one Istio policy, one trust domain (istiod has one)', () => {
     const chart = new Chart(Testing.app(), 'c');
     const a = new SpireServer(chart, 'a', { trustDomain: TrustDomain.of('a.example.com'), clusterName: 'a', database: PostgresDatabase.cloudNativePg(), namespace: 'spire-a', agentNamespace: 'agents-a' });

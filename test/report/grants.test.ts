@@ -239,3 +239,21 @@ describe('CIDRs', () => {
     expect(cidrContains('::/0', '10.0.0.0/8')).toBe(false);
   });
 });
+
+describe('local trust domains from a controller manager configuration', () => {
+  const report = (text: string) =>
+    buildIdentityReport([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'spire' }, data: { 'controller-manager-config.yaml': text } }] as KubeObject[]);
+
+  test.each([
+    ['as this library writes it', 'apiVersion: spire.spiffe.io/v1alpha1\nkind: ControllerManagerConfig\ntrustDomain: a.example\nclusterName: c\n', ['a.example']],
+    ['quoted', 'kind: ControllerManagerConfig\ntrustDomain: "b.example"\n', ['b.example']],
+    ['with a comment', 'trustDomain: c.example # the trust domain\n', ['c.example']],
+    ['behind a document marker', '---\ntrustDomain: d.example\n', ['d.example']],
+    ['as flow mapping', '{trustDomain: e.example, clusterName: c}\n', ['e.example']],
+    ['nested under another key only', 'other:\n  trustDomain: f.example\n', []],
+    ['an anchor reused', 'base: &td g.example\ntrustDomain: *td\n', ['g.example']],
+    ['a block scalar at the top', 'trustDomain: >-\n  h.example\n', ['h.example']],
+  ])('%s', (_what, text, expected) => {
+    expect(report(text).trustDomains).toEqual(expected);
+  });
+});
