@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PostgresDatabase, SpireCrds, SpireStack, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { SpireCrds, SpireStack } from '../../src';
+import { productionStackProps } from '../util/stack-props';
 
 // A second copy of cdk8s and constructs on disk, as a `file:` dependency or `npm link` on a
 // checkout with its own node_modules produces: same version, other files, other classes.
@@ -24,16 +25,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function stack(scope: Construct): SpireStack {
-  return new SpireStack(scope, 'spire', {
-    trustDomain: TrustDomain.of('prod.example.com'),
-    clusterName: 'prod-eu-1',
-    database: PostgresDatabase.cloudNativePg(),
-    upstreamAuthority: UpstreamAuthority.vault({
-      vaultAddr: 'https://vault.vault.svc:8200',
-      caCert: { name: 'vault-ca', key: 'ca.crt' },
-      auth: VaultAuth.kubernetes({ role: 'spire-server' }),
-    }),
-  });
+  return new SpireStack(scope, 'spire', productionStackProps());
 }
 
 test('the second copy really is another cdk8s: instanceof answers true across copies, the prototype chain does not', () => {

@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { PostgresDatabase, SpireStackProps, TrustDomain, UpstreamAuthority, VaultAuth } from '../../src';
+import { productionStackProps } from '../util/stack-props';
 
 /** A resource registered with the Pulumi engine (mocked). */
 export interface Registered {
@@ -33,16 +33,7 @@ export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
 }
 
 /** The production stack's props (CloudNativePG, Vault) the Pulumi tests build on. */
-export const props = (): SpireStackProps => ({
-  trustDomain: TrustDomain.of('prod.example.com'),
-  clusterName: 'prod-eu-1',
-  database: PostgresDatabase.cloudNativePg(),
-  upstreamAuthority: UpstreamAuthority.vault({
-    vaultAddr: 'https://vault.vault.svc:8200',
-    caCert: { name: 'vault-ca', key: 'ca.crt' },
-    auth: VaultAuth.kubernetes({ role: 'spire-server' }),
-  }),
-});
+export const props = productionStackProps;
 
 /** Lets the registrations started by constructors land. */
 export const settle = () => new Promise((r) => setTimeout(r, 500));
