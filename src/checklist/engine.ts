@@ -61,10 +61,12 @@ export function runChecklist(objects: ReadonlyArray<KubeObject>, options: RunChe
     const ours = origin === 'auto' ? (o ? madeBySpireConstructs(o, objects) : setIsOurs) : setIsOurs;
     return ours ? rule.fix : rule.neutralFix;
   };
+  // One frozen array for every rule: the readers they share (src/checklist/inspect.ts) scan it once.
+  const shared = Object.isFrozen(objects) ? objects : Object.freeze([...objects]);
   for (const rule of options.rules ?? RULES) {
     let hits;
     try {
-      hits = rule.check(objects);
+      hits = rule.check(shared);
     } catch (e) {
       findings.push({
         ruleId: RULE_ERROR_ID,

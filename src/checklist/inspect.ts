@@ -4,6 +4,20 @@ import { KubeObject, objectName } from './rule';
 
 type Json = any;
 
+/**
+ * A reader computed once per set of objects the rules share: the engine hands every rule the same
+ * frozen array (`runChecklist`), so each reader scans it once per run instead of once per rule.
+ * An array that is not frozen may still change between calls: read anew.
+ */
+function perObjectSet<T>(read: (objects: ReadonlyArray<KubeObject>) => T): (objects: ReadonlyArray<KubeObject>) => T {
+  const cache = new WeakMap<ReadonlyArray<KubeObject>, T>();
+  return (objects) => {
+    if (!Object.isFrozen(objects)) return read(objects);
+    if (!cache.has(objects)) cache.set(objects, read(objects));
+    return cache.get(objects) as T;
+  };
+}
+
 /** Workload kinds and where their pod spec lives. */
 const WORKLOADS: Record<string, (o: Json) => Json | undefined> = {
   Deployment: (o) => o.spec?.template,
@@ -26,7 +40,7 @@ export interface Workload {
 }
 
 /** Every workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod …). */
-export function workloads(objects: ReadonlyArray<KubeObject>): Workload[] {
+export const workloads: (objects: ReadonlyArray<KubeObject>) => readonly Workload[] = perObjectSet((objects) => {
   const out: Workload[] = [];
   for (const o of objects) {
     const template = WORKLOADS[o.kind]?.(o);
@@ -42,7 +56,7 @@ export function workloads(objects: ReadonlyArray<KubeObject>): Workload[] {
     }
   }
   return out;
-}
+});
 
 /** All containers (and init containers) of a pod spec. */
 export function containersOf(podSpec: Json): Json[] {
@@ -89,19 +103,13 @@ function parseConfigs(objects: ReadonlyArray<KubeObject>, key: string): ConfigFi
 }
 
 /** Every `server.conf` in the manifests. */
-export function serverConfigs(objects: ReadonlyArray<KubeObject>): ConfigFile[] {
-  return parseConfigs(objects, 'server.conf');
-}
+export const serverConfigs: (objects: ReadonlyArray<KubeObject>) => readonly ConfigFile[] = perObjectSet((objects) => parseConfigs(objects, 'server.conf'));
 
 /** Every `agent.conf` in the manifests. */
-export function agentConfigs(objects: ReadonlyArray<KubeObject>): ConfigFile[] {
-  return parseConfigs(objects, 'agent.conf');
-}
+export const agentConfigs: (objects: ReadonlyArray<KubeObject>) => readonly ConfigFile[] = perObjectSet((objects) => parseConfigs(objects, 'agent.conf'));
 
 /** Every `oidc-discovery-provider.conf` (SPIRE's OIDC discovery provider) in the manifests. */
-export function oidcProviderConfigs(objects: ReadonlyArray<KubeObject>): ConfigFile[] {
-  return parseConfigs(objects, 'oidc-discovery-provider.conf');
-}
+export const oidcProviderConfigs: (objects: ReadonlyArray<KubeObject>) => readonly ConfigFile[] = perObjectSet((objects) => parseConfigs(objects, 'oidc-discovery-provider.conf'));
 
 /**
  * The plugins of one type in a SPIRE config, as `[name, plugin_data]`, accepting both the list
@@ -145,11 +153,9 @@ export function selects(selector: Json, labels: Record<string, string>): boolean
 }
 
 /** Istio AuthorizationPolicies (security.istio.io) that are enforced (not dry-run). */
-export function enforcedIstioPolicies(objects: ReadonlyArray<KubeObject>): Json[] {
-  return (objects as Json[]).filter(
-    (o) => o.kind === 'AuthorizationPolicy' && o.apiVersion?.startsWith('security.istio.io') && o.metadata?.annotations?.['istio.io/dry-run'] !== 'true',
-  );
-}
+export const enforcedIstioPolicies: (objects: ReadonlyArray<KubeObject>) => readonly Json[] = perObjectSet((objects) => (objects as Json[]).filter(
+  (o) => o.kind === 'AuthorizationPolicy' && o.apiVersion?.startsWith('security.istio.io') && o.metadata?.annotations?.['istio.io/dry-run'] !== 'true',
+));
 
 /** The principals (`<td>/ns/<ns>/sa/<sa>`) an Istio AuthorizationPolicy names, per source. */
 export function istioPrincipalLists(policy: Json): string[][] {

@@ -63,7 +63,13 @@ interface ConflictState {
   checked: number;
   readonly result: Map<RegisteredIdentity, string[]>;
   readonly byId: Map<string, RegisteredIdentity>;
-  readonly buckets: Map<string, RegisteredIdentity[]>;
+  /** Each workload identity's position in the registry (candidates are checked in that order). */
+  readonly position: Map<RegisteredIdentity, number>;
+  /** Workload identities by `class|namespace|serviceAccount` (service account `*` included). */
+  readonly byAccount: Map<string, RegisteredIdentity[]>;
+  /** Workload identities by `class|namespace`, any service account. */
+  readonly byNamespace: Map<string, RegisteredIdentity[]>;
+  /** Workload identities of any namespace (`*`). */
   readonly wildcard: RegisteredIdentity[];
 }
 
@@ -72,8 +78,8 @@ const conflictStates = new WeakMap<RegisteredIdentity[], ConflictState>();
 /**
  * Cross-app conflicts: the same SPIFFE ID declared twice, and workload identities whose
  * selectors can match the same pod. Each conflict is reported on the later identity and names
- * both. Identities are bucketed by class and namespace (and `*`), so the cost grows with the
- * identities that could overlap, not with the square of all of them. An identity's conflicts
+ * both. Identities are bucketed by class, namespace and service account (either may be `*`), so
+ * the cost grows with the identities that could overlap, not with the square of all of them. An identity's conflicts
  * depend only on the identities before it, and registries only grow: each identity is checked
  * once, when a call first sees it (Pulumi components validate one identity at a time, as they
  * are created; checking the whole registry again each time was quadratic).
@@ -83,10 +89,15 @@ const conflictStates = new WeakMap<RegisteredIdentity[], ConflictState>();
 export function conflictsOf(registry: RegisteredIdentity[]): Map<RegisteredIdentity, string[]> {
   let state = conflictStates.get(registry);
   if (!state || state.checked > registry.length) {
-    state = { checked: 0, result: new Map(), byId: new Map(), buckets: new Map(), wildcard: [] };
+    state = { checked: 0, result: new Map(), byId: new Map(), position: new Map(), byAccount: new Map(), byNamespace: new Map(), wildcard: [] };
     conflictStates.set(registry, state);
   }
-  const { result, byId, buckets, wildcard } = state;
+  const { result, byId, position, byAccount, byNamespace, wildcard } = state;
+  const push = (map: Map<string, RegisteredIdentity[]>, key: string, r: RegisteredIdentity) => {
+    const list = map.get(key);
+    if (list) list.push(r);
+    else map.set(key, [r]);
+  };
   const add = (r: RegisteredIdentity, msg: string) => {
     const list = result.get(r) ?? [];
     list.push(msg);
@@ -101,7 +112,14 @@ export function conflictsOf(registry: RegisteredIdentity[]): Map<RegisteredIdent
       byId.set(me.spiffeId, me);
     }
     if (me.kind !== 'workload') continue;
-    const candidates = me.namespace === '*' ? [...buckets.values()].flat() : [...(buckets.get(`${me.className}|${me.namespace}`) ?? []), ...wildcard];
+    const ns = `${me.className}|${me.namespace}`;
+    // Earlier identities that pin the same namespace (or none) and the same service account (or none).
+    const candidates = me.namespace === '*'
+      ? [...byNamespace.values()].flat().concat(wildcard)
+      : me.serviceAccount === '*'
+        ? [...(byNamespace.get(ns) ?? []), ...wildcard]
+        : [...(byAccount.get(`${ns}|${me.serviceAccount}`) ?? []), ...(byAccount.get(`${ns}|*`) ?? []), ...wildcard];
+    candidates.sort((a, b) => position.get(a)! - position.get(b)!);
     for (const other of candidates) {
       if (other.spiffeId !== me.spiffeId && selectorsOverlap(other, me)) {
         add(
@@ -111,13 +129,12 @@ export function conflictsOf(registry: RegisteredIdentity[]): Map<RegisteredIdent
         );
       }
     }
+    position.set(me, state.checked);
     if (me.namespace === '*') {
       wildcard.push(me);
     } else {
-      const key = `${me.className}|${me.namespace}`;
-      const list = buckets.get(key) ?? [];
-      list.push(me);
-      buckets.set(key, list);
+      push(byNamespace, ns, me);
+      push(byAccount, `${ns}|${me.serviceAccount}`, me);
     }
   }
   return result;

@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { buildApp } from '../../examples/production/main';
 import { KubeObject, Level, RULES, runChecklist } from '../../src';
+import { serverConfigs, workloads } from '../../src/checklist/inspect';
 
 /** The production example's objects: compliant with every rule. */
 function production(): KubeObject[] {
@@ -138,6 +139,22 @@ describe('checklist rules', () => {
     ] as KubeObject[];
     const findings = runChecklist(helmLike).map((f) => f.ruleId);
     expect(findings).toEqual(expect.arrayContaining(['SPIRE-SRV6', 'SPIRE-DS1', 'SPIRE-CA1', 'SPIRE-ATT1']));
+  });
+
+  test('the readers the rules share scan a run\'s objects once, and each run sees its own objects (same array changed between runs)', () => {
+    const objs = clone(production());
+    expect(runChecklist(objs).map((f) => f.ruleId)).not.toContain('SPIRE-DS1');
+    // Replace the server's ConfigMap (a new object in the same array): a reader kept from the first run would miss it.
+    const i = objs.indexOf(find(objs, 'ConfigMap', 'spire-server'));
+    objs[i] = clone([objs[i]])[0];
+    editConfig(objs, 'spire-server', 'server.conf', (c) => (c.plugins.DataStore[0].sql.plugin_data = { database_type: 'sqlite3', connection_string: '/x' }));
+    expect(runChecklist(objs).map((f) => f.ruleId)).toContain('SPIRE-DS1');
+    // Within one run (one frozen array) a reader is computed once; an array that may change is read anew.
+    const frozen = Object.freeze([...objs]);
+    expect(serverConfigs(frozen)).toBe(serverConfigs(frozen));
+    expect(workloads(frozen)).toBe(workloads(frozen));
+    expect(serverConfigs(objs)).not.toBe(serverConfigs(objs));
+    expect(serverConfigs(objs)).toEqual(serverConfigs(frozen));
   });
 
   test('a rule that crashes becomes a SPIRE-RuleError finding', () => {

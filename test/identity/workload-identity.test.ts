@@ -209,6 +209,30 @@ describe('cross-app checks at synth', () => {
     expect(() => synthApp(app)).toThrow(/Identities 'c\/a' .* and 'c\/b' .* can select the same pod/);
   });
 
+  test('two identities of any namespace with the same service account overlap (and each is checked against the namespaced ones)', () => {
+    const { app, chart, server } = setup();
+    const broad = (id: string, idPath: string) => new WorkloadIdentity(chart, id, {
+      server,
+      namespace: ANY,
+      serviceAccount: 'batch',
+      allowBroadSelector: 'one batch service account across tenant namespaces',
+      idScheme: SpiffeIdScheme.fixedPath(idPath),
+      name: id,
+    });
+    broad('any-1', '/batch/one');
+    new WorkloadIdentity(chart, 'jobs', { server, namespace: 'jobs', serviceAccount: 'batch', podLabels: { app: 'batch' } });
+    broad('any-2', '/batch/two');
+    let message = '';
+    try {
+      synthApp(app);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/\[c\/jobs\] Identities 'c\/any-1' .* and 'c\/jobs' .* can select the same pod/);
+    // Reported in registration order: the first broad identity, then the namespaced one.
+    expect(message).toMatch(/\[c\/any-2\] Identities 'c\/any-1' .* and 'c\/any-2' .* can select the same pod[^]*\[c\/any-2\] Identities 'c\/jobs' .* and 'c\/any-2'/);
+  });
+
   test('identities added after a synth are checked against every earlier one (conflicts found as they come, the earlier results kept)', () => {
     const { app, chart, server } = setup();
     new WorkloadIdentity(chart, 'a', { server, namespace: 'payments', serviceAccount: 'order-service' });
