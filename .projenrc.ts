@@ -59,6 +59,13 @@ const project = new typescript.TypeScriptProject({
       noUnusedParameters: true,
       noImplicitReturns: true,
       strict: true,
+      // Source maps beside the JavaScript (lib/**/*.js.map, sources inside), not inline: a user's
+      // process reads and parses every lib file it loads, and inline maps with sources made them
+      // three times larger (about 5 ms more to load the library; `node --enable-source-maps`
+      // reads the .map files the same way).
+      inlineSourceMap: false,
+      sourceMap: true,
+      inlineSources: true,
     },
   },
 
@@ -185,6 +192,7 @@ project.addTask('test:e2e', {
 });
 project.tsconfigDev.addInclude('../e2e/**/*.ts');
 project.npmignore?.exclude('/e2e/', '/E2E.md');
+project.npmignore?.include('/lib/**/*.js.map');
 project.eslint?.addLintPattern('e2e');
 project.eslint?.allowDevDeps('e2e/**');
 new JsonFile(project, 'e2e/tsconfig.json', {

@@ -63,9 +63,15 @@ step "npm pack"
 run "npm pack" npm pack --pack-destination "$WORK" --loglevel=error
 TARBALL="$(ls "$WORK"/spire-constructs-*.tgz)"
 CONTENTS="$(tar -tzf "$TARBALL")"
-for f in package/lib/index.js package/lib/index.d.ts package/lib/pulumi/index.js package/lib/pulumi/index.d.ts package/lib/cli/main.js; do
+for f in package/lib/index.js package/lib/index.js.map package/lib/index.d.ts package/lib/pulumi/index.js package/lib/pulumi/index.d.ts package/lib/cli/main.js; do
   grep -qx "$f" <<<"$CONTENTS" || fail "the tarball has no $f"
 done
+# Source maps ship beside the JavaScript, with the sources inside (node --enable-source-maps
+# maps stack traces to the TypeScript lines); inline maps would make every file users load larger.
+if tar -xzOf "$TARBALL" --wildcards 'package/lib/*.js' | grep -q 'sourceMappingURL=data:'; then
+  fail "lib/ JavaScript in the tarball carries inline source maps; the tsconfig must write .js.map files (.projenrc.ts)"
+fi
+tar -xzOf "$TARBALL" package/lib/index.js.map | grep -q '"sourcesContent"' || fail "lib/index.js.map has no sourcesContent (inlineSources)"
 if grep -E '^package/(src|test|scripts|examples|e2e|\.ci)/' <<<"$CONTENTS" | head -5 | grep .; then
   fail "the tarball ships files that are not part of the package (above); exclude them in .projenrc.ts (project.npmignore)"
 fi
