@@ -267,7 +267,7 @@ const HISTORY = [
 const WHOLE_PROCESS_NOTE =
   'Not met against the plain floor. What the example costs beyond it (CPU time by phase and `node --cpu-prof`, medians): its own workloads (the payments Deployments) are cdk8s-plus-28 constructs, ' +
   'so the process loads cdk8s-plus-28 (about 20 ms; the floor of the fourth column loads it too, so that ratio is what this library itself costs); this library\'s modules (about 30 ms to load ' +
-  '134 modules, mostly resolving, reading and compiling each: the same code bundled into one file by esbuild loaded in 13 ms against 27 ms as tsc emits it, not shipped), building the constructs ' +
+  '134 modules, mostly resolving, reading and compiling each; the package\'s lib/, as users load it, in about 29 ms now that its source maps are files beside it: the same code bundled into one file by esbuild loaded in 13 ms against 27 ms, not shipped), building the constructs ' +
   '(about 15 ms), the checklist during synth and the reports (about 25 ms). The library no longer loads cdk8s-plus-28 itself (its built-in kinds go through src/k8s/kube.ts; cdk8s-plus-28 loads only where ' +
   'its workloads are used) nor a second copy of yaml (it uses the one cdk8s bundles), nor ICU\'s collation data (`localeCompare`, about 5 ms on first use; every order is now by code unit, ' +
   'src/order.ts), nor the YAML parser for the controller manager\'s trust domain in the identity report (about 6 ms on first use; read from the plain line it writes). ' +
@@ -275,9 +275,7 @@ const WHOLE_PROCESS_NOTE =
 
 /** What dominates the Pulumi figure (kept by hand). */
 const PULUMI_NOTE =
-  'WorkloadIdentities registers 5,079 resources at N = 1,000 against the ConfigGroup\'s 5,069 (one component per identity: 6,078). On this shared machine the N = 1,000 ratios moved ' +
-  'between runs on the day of this table: WorkloadIdentities 1.11 to 1.23 (CPU 1.13 to 1.25) in three runs of this benchmark, one component per identity 1.07 to 1.22 (CPU 1.14 to 1.27) in the same three; ' +
-  'in five alternating rounds of the two, WorkloadIdentities took 7.5% less CPU (12,972 against 14,029 ms; the ConfigGroup 10,942), in this run 0.3% less. ' +
+  'WorkloadIdentities registers 5,079 resources at N = 1,000 against the ConfigGroup\'s 5,069 (one component per identity: 6,078). On this shared machine the N = 1,000 ratios move between runs: WorkloadIdentities measured 1.11 to 1.23 (CPU 1.13 to 1.25) in three runs of this benchmark on an earlier day, 1.26 in this one; right after this run, three alternating rounds of WorkloadIdentities on this commit, on 920ad83 (before the fourth part below) and the ConfigGroup took 10,032, 10,426 and 9,191 ms (medians; ratios 1.09 and 1.13). ' +
   "What dominates is the mocked engine's per-resource work on the same objects (each registration's promises, stack capture and protobuf serialization); on top of it the components build " +
   'the cdk8s constructs (loading cdk8s and this library, rendering, the checklist per component), and that work adds young-generation garbage collections to the engine\'s (about 0.6 s more ' +
   'scavenging at N = 1,000 in one run traced with --trace-gc).';
@@ -335,6 +333,21 @@ const SESSION_19 = [
     'The third part\'s changes: every order by code unit instead of `localeCompare` (also a fix: the order depended on the machine\'s locale), the app\'s ApiObjects walked once per ' +
     'validation pass (unique objects and the meshes\' Pod Security check share the walk), the MeshPolicies of an app known without a walk, report targets by namespace, and the controller ' +
     'manager\'s trust domain read without the YAML parser. They lower the whole-process figure; in process they are within the noise.',
+  '',
+  '## Before and after the speed changes of #19, fourth part (alternating runs in one session, medians; wall ms, CPU ms in parentheses)',
+  '',
+  '| what | 920ad83 (before) | after |',
+  '|---|---|---|',
+  '| in process, N = 1,000, library (scripts/bench-run.ts of today in both, 7 alternating rounds; floor 597 (726)) | 956 (1334) | 934 (1299) |',
+  '| loading the package\'s lib/ (`require` after cdk8s, 11 alternating runs) | 33.5 (44), source maps inline with their sources | 29.2 (37), source maps in .js.map files beside |',
+  '',
+  'The fourth part\'s changes: scripts/bench-run.ts counted the library\'s objects (a walk of the whole app) inside its timed part, the floor outside (about 15 ms at N = 1,000 in a profile); ' +
+    'both count outside now. Cross-identity conflicts are bucketed by namespace and service account (was namespace: each identity was compared with every earlier one of its namespace), which ' +
+    'also fixed a gap: two identities of any namespace (`ANY`) were never compared with each other. The readers the checklist rules share (workloads, the SPIRE configs, enforced Istio ' +
+    'policies) scan a run\'s objects once instead of once per rule. The package ships its source maps as files (lib/ is 3.5 times smaller; what users load, not what this table\'s ' +
+    'example loads through scripts/ts-run.js). What remains of the in-process gap at N = 1,000 is not in the objects: in one process, the library\'s 5,068 rendered objects and the same ' +
+    'objects parsed back from JSON stringify to YAML in the same time (385 against 383 ms); the library\'s synth runs in the larger heap of its construct tree, reports and checklist results ' +
+    '(more garbage-collection time, on parallel threads too, which the CPU ratio shows).',
 ];
 
 const quick = process.argv.includes('--quick');
