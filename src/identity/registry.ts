@@ -78,9 +78,9 @@ const conflictStates = new WeakMap<RegisteredIdentity[], ConflictState>();
 /**
  * Cross-app conflicts: the same SPIFFE ID declared twice, and workload identities whose
  * selectors can match the same pod. Each conflict is reported on the later identity and names
- * both. Identities are bucketed by class, namespace and service account (either may be `*`), so
- * the cost grows with the identities that could overlap, not with the square of all of them. An identity's conflicts
- * depend only on the identities before it, and registries only grow: each identity is checked
+ * both. Identities are bucketed by class, namespace and service account (either may be `*`),
+ * so the cost grows with the identities that could overlap, not with the square of all of them.
+ * An identity's conflicts depend only on the identities before it, and registries only grow: each identity is checked
  * once, when a call first sees it (Pulumi components validate one identity at a time, as they
  * are created; checking the whole registry again each time was quadratic).
  *
@@ -93,16 +93,7 @@ export function conflictsOf(registry: RegisteredIdentity[]): Map<RegisteredIdent
     conflictStates.set(registry, state);
   }
   const { result, byId, position, byAccount, byNamespace, wildcard } = state;
-  const push = (map: Map<string, RegisteredIdentity[]>, key: string, r: RegisteredIdentity) => {
-    const list = map.get(key);
-    if (list) list.push(r);
-    else map.set(key, [r]);
-  };
-  const add = (r: RegisteredIdentity, msg: string) => {
-    const list = result.get(r) ?? [];
-    list.push(msg);
-    result.set(r, list);
-  };
+  const add = (r: RegisteredIdentity, msg: string) => append(result, r, msg);
   for (; state.checked < registry.length; state.checked++) {
     const me = registry[state.checked];
     const first = byId.get(me.spiffeId);
@@ -133,9 +124,16 @@ export function conflictsOf(registry: RegisteredIdentity[]): Map<RegisteredIdent
     if (me.namespace === '*') {
       wildcard.push(me);
     } else {
-      push(byNamespace, ns, me);
-      push(byAccount, `${ns}|${me.serviceAccount}`, me);
+      append(byNamespace, ns, me);
+      append(byAccount, `${ns}|${me.serviceAccount}`, me);
     }
   }
   return result;
+}
+
+/** Appends `value` to the list `map` holds under `key`. */
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
