@@ -32,6 +32,8 @@ import { parse, parseAllDocuments } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
 const TS_RUN = path.join(ROOT, 'scripts', 'ts-run.js');
+/** Preload: the program loads the library as the package ships it (lib/bundle/), not src/ per file. */
+const AS_PACKAGE = path.join(ROOT, 'scripts', 'bench-package.js');
 const PRODUCTION = path.join(ROOT, 'examples', 'production');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'spire-bench-'));
 process.on('exit', () => fs.rmSync(TMP, { recursive: true, force: true }));
@@ -135,7 +137,10 @@ function filesOf(dir: string): Map<string, Buffer> {
 // 2. The production example as a process, against plain cdk8s ApiObjects in a process.
 
 interface WholeProcess {
+  /** The example loading the library as the package ships it (lib/bundle/, as a user's app loads the installed package). */
   readonly library: Timing;
+  /** The example as this repository's `cdk8s synth` runs it: src/ through scripts/ts-run.js, one module per file. */
+  readonly fromSource: Timing;
   readonly floor: Timing;
   /** The floor, loading first what the example's own code loads besides this library (cdk8s-plus-28). */
   readonly floorWithOwnImports: Timing;
@@ -148,6 +153,9 @@ interface WholeProcess {
 
 function wholeProcess(runs: number, synthRuns: number): WholeProcess {
   const app = (parse(fs.readFileSync(path.join(PRODUCTION, 'cdk8s.yaml'), 'utf8')) as { app: string }).app;
+  if (!app.startsWith('node ')) throw new Error(`examples/production/cdk8s.yaml: app '${app}' does not start with 'node '`);
+  // The same command, the library from the package's bundle (what a user's app loads from node_modules).
+  const asPackage = `node -r ${path.relative(PRODUCTION, AS_PACKAGE)} ${app.slice('node '.length)}`;
   const inShell = (command: string, outdir: string): Timing =>
     wall(command, [], { cwd: PRODUCTION, shell: true, env: { ...process.env, CDK8S_OUTDIR: outdir } });
   const libOut = path.join(TMP, 'production');
@@ -172,14 +180,19 @@ function wholeProcess(runs: number, synthRuns: number): WholeProcess {
   fs.writeFileSync(ownImportsFixture, JSON.stringify({ charts, files, preload: ['cdk8s-plus-28'] }));
   const floorWithOwnImports = floorApp(ownImportsFixture);
   inShell(floor, floorOut);
+  const packageOut = path.join(TMP, 'production-package');
+  inShell(asPackage, packageOut);
   const lib = filesOf(libOut);
-  const flo = filesOf(floorOut);
-  const differ = [...new Set([...lib.keys(), ...flo.keys()])].filter((f) => !lib.get(f)?.equals(flo.get(f) ?? Buffer.alloc(0)));
-  if (differ.length > 0) {
-    throw new Error(`The floor process does not write what examples/production writes: ${differ.join(', ')} differ.`);
+  for (const [what, out] of [['The floor process', floorOut], ['examples/production with the package bundle', packageOut]] as const) {
+    const other = filesOf(out);
+    const differ = [...new Set([...lib.keys(), ...other.keys()])].filter((f) => !lib.get(f)?.equals(other.get(f) ?? Buffer.alloc(0)));
+    if (differ.length > 0) {
+      throw new Error(`${what} does not write what examples/production writes: ${differ.join(', ')} differ.`);
+    }
   }
-  const [library, floorTiming, floorOwnTiming] = alternate(
+  const [library, fromSource, floorTiming, floorOwnTiming] = alternate(
     runs,
+    () => inShell(asPackage, packageOut),
     () => inShell(app, libOut),
     () => inShell(floor, floorOut),
     () => inShell(floorWithOwnImports, floorOut),
@@ -199,7 +212,7 @@ function wholeProcess(runs: number, synthRuns: number): WholeProcess {
   const synthCold = cold('synth', synth);
   const synthWarm = medianOf(Array.from({ length: synthRuns }, synth));
   const objects = charts.reduce((a, c) => a + c.objects.length, 0);
-  return { library, floor: floorTiming, floorWithOwnImports: floorOwnTiming, cold: coldApp, objects, files: lib.size, synthWarm, synthCold };
+  return { library, fromSource, floor: floorTiming, floorWithOwnImports: floorOwnTiming, cold: coldApp, objects, files: lib.size, synthWarm, synthCold };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,7 +235,7 @@ function pulumiRow(n: number, runs: number): PulumiRow {
   const fixture = path.join(TMP, `pulumi-${n}.json`);
   const script = path.join(ROOT, 'scripts', 'bench-pulumi.ts');
   const once = (mode: string) => {
-    const r = wall(process.execPath, ['--max-old-space-size=4096', TS_RUN, script, mode, String(n), fixture], { cwd: ROOT });
+    const r = wall(process.execPath, ['--max-old-space-size=4096', '-r', AS_PACKAGE, TS_RUN, script, mode, String(n), fixture], { cwd: ROOT });
     const line = r.stdout.split('\n').find((l) => l.startsWith('{"resources"'));
     if (!line) throw new Error(`bench-pulumi ${mode} ${n} printed no result:\n${r.stdout}`);
     return { timing: { ms: r.ms, cpuMs: r.cpuMs }, ...(JSON.parse(line) as { resources: number; objects: number; digest: string }) };
@@ -367,7 +380,7 @@ const whole = wholeProcess(quick ? 5 : 11, quick ? 3 : 5);
 const ratio = (a: Timing, b: Timing) => `${(a.ms / b.ms).toFixed(2)} (CPU ${(a.cpuMs / b.cpuMs).toFixed(2)})`;
 const ms = (t: Timing) => `${t.ms.toFixed(0)} (CPU ${t.cpuMs.toFixed(0)})`;
 console.log(
-  `examples/production as a process: ${ms(whole.library)} ms, floor ${ms(whole.floor)} ms, ratio ${ratio(whole.library, whole.floor)}; ` +
+  `examples/production as a process: ${ms(whole.library)} ms (src/ per file: ${ms(whole.fromSource)} ms), floor ${ms(whole.floor)} ms, ratio ${ratio(whole.library, whole.floor)}; ` +
     `floor loading cdk8s-plus-28 ${ms(whole.floorWithOwnImports)} ms, ratio ${ratio(whole.library, whole.floorWithOwnImports)}; cold ${ms(whole.cold)} ms`,
 );
 console.log(`npm run synth: warm ${ms(whole.synthWarm)} ms, cold ${ms(whole.synthCold)} ms`);
@@ -410,11 +423,11 @@ const lines = [
   '',
   '## Whole process: the production example as users run it',
   '',
-  `examples/production as a process, as \`cdk8s synth\` runs it (its cdk8s.yaml \`app\`: \`node ../../scripts/ts-run.js main.ts\`, transpile cache warm), against a process that synthesizes the same ${whole.objects} objects as plain cdk8s ApiObjects and writes the same other files (scripts/bench-floor-app.ts, run the same way; both write the same ${whole.files} files, byte for byte). The fourth column is that floor loading cdk8s-plus-28 first, as the example does for its own workloads.`,
+  `examples/production as a process, as \`cdk8s synth\` runs it (its cdk8s.yaml \`app\`: \`node ../../scripts/ts-run.js main.ts\`, transpile cache warm), with the library loaded as the package ships it (lib/bundle/index.js, scripts/bundle.ts: what a user's app loads from node_modules; scripts/bench-package.js points the example's import of src/ there), against a process that synthesizes the same ${whole.objects} objects as plain cdk8s ApiObjects and writes the same other files (scripts/bench-floor-app.ts, run the same way; the three write the same ${whole.files} files, byte for byte). The fourth column is that floor loading cdk8s-plus-28 first, as the example does for its own workloads. The last two columns run the example as this repository does, src/ one module per file through scripts/ts-run.js.`,
   '',
-  '| production example ms | plain ApiObjects ms | ratio | plain ApiObjects, cdk8s-plus-28 loaded ms | ratio | production example, empty transpile cache ms |',
-  '|---|---|---|---|---|---|',
-  `| ${ms(whole.library)} | ${ms(whole.floor)} | ${ratio(whole.library, whole.floor)} | ${ms(whole.floorWithOwnImports)} | ${ratio(whole.library, whole.floorWithOwnImports)} | ${ms(whole.cold)} |`,
+  '| production example ms | plain ApiObjects ms | ratio | plain ApiObjects, cdk8s-plus-28 loaded ms | ratio | production example, src/ per file ms | production example, src/, empty transpile cache ms |',
+  '|---|---|---|---|---|---|---|',
+  `| ${ms(whole.library)} | ${ms(whole.floor)} | ${ratio(whole.library, whole.floor)} | ${ms(whole.floorWithOwnImports)} | ${ratio(whole.library, whole.floorWithOwnImports)} | ${ms(whole.fromSource)} | ${ms(whole.cold)} |`,
   '',
   `\`npm run synth\` (every example, through npm and projen's task runner): ${ms(whole.synthWarm)} ms on a warm install (transpile cache filled); ${ms(whole.synthCold)} ms with an empty transpile cache (the first run after \`npm ci\`).`,
   '',
@@ -423,7 +436,8 @@ const lines = [
   '## Pulumi components under mocks, whole process',
   '',
   'A SpireStack (production props), N identities and one MeshPolicy (identity i may call i+1), against one plain `k8s.yaml.ConfigGroup` of the same objects (the digests of the objects each registers match). ' +
-    'The identities are declared two ways: one `WorkloadIdentities` component holding all N, and one `WorkloadIdentity` component each. From spawn to exit: every registration with the mocked engine done.',
+    'The identities are declared two ways: one `WorkloadIdentities` component holding all N, and one `WorkloadIdentity` component each. From spawn to exit: every registration with the mocked engine done. ' +
+    'The library loads as the package ships it (lib/bundle/index.js and pulumi.js, through scripts/bench-package.js).',
   '',
   '| N | objects | WorkloadIdentities ms | ratio | one component per identity ms | ratio | ConfigGroup ms | resources registered (WorkloadIdentities / per identity / ConfigGroup) |',
   '|---|---|---|---|---|---|---|---|',

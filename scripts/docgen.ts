@@ -24,16 +24,22 @@ const { Application } = require('typedoc') as TypedocModule;
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'API.md');
 
-/** Maps package.json exports ("./lib/x/index.js") back to their sources ("src/x/index.ts"). */
+/**
+ * Maps package.json exports back to their sources through their declarations
+ * ("./lib/x/index.d.ts" → "src/x/index.ts"; the JavaScript is a bundle, lib/bundle/).
+ */
 function entryPoints(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const out: string[] = [];
   for (const [key, target] of Object.entries<unknown>(pkg.exports ?? {})) {
     if (key === './package.json') continue;
-    const js = typeof target === 'string' ? target : (target as { default: string }).default;
-    const src = js.replace(/^\.\/lib\//, 'src/').replace(/\.js$/, '.ts');
+    const types = typeof target === 'object' && target !== null ? (target as { types?: unknown }).types : undefined;
+    if (typeof types !== 'string') {
+      throw new Error(`package.json exports ${key} has no "types"`);
+    }
+    const src = types.replace(/^\.\/lib\//, 'src/').replace(/\.d\.ts$/, '.ts');
     if (!fs.existsSync(path.join(ROOT, src))) {
-      throw new Error(`package.json exports ${key} -> ${js}, but ${src} does not exist`);
+      throw new Error(`package.json exports ${key} -> ${types}, but ${src} does not exist`);
     }
     out.push(src);
   }

@@ -14,6 +14,7 @@ function readmeLayers(): string[] {
 
 /** The layer of a file under src/ (its folder, or its name for files at the top). */
 function layerOf(file: string): string {
+  if (file === SRC) return 'index';
   const rel = path.relative(SRC, file).split(path.sep);
   return rel.length > 1 ? rel[0] : rel[0].replace(/\.ts$/, '');
 }
@@ -35,17 +36,39 @@ describe('the README architecture picture matches the imports', () => {
     expect(new Set(layers).size).toBe(layers.length);
   });
 
+  /** Relative imports of a file, resolved (`..` and `../index` are the package index, src/index.ts). */
+  const importsOf = (f: string) =>
+    [...fs.readFileSync(f, 'utf8').matchAll(/from '(\.{1,2}(?:\/[^']*)?)'/g)].map((m) => ({ spec: m[1], to: layerOf(path.resolve(path.dirname(f), m[1])) }));
+  /** The layers src/index.ts re-exports (what the package's main entry point holds). */
+  const inIndex = new Set(importsOf(path.join(SRC, 'index.ts')).map((i) => i.to));
+
   test('each layer imports only from layers below it (no cycles, nothing upward)', () => {
     const upward: string[] = [];
     for (const f of files) {
       const from = layerOf(f);
-      for (const m of fs.readFileSync(f, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
-        const to = layerOf(path.resolve(path.dirname(f), m[1]));
-        if (to !== from && layers.indexOf(to) <= layers.indexOf(from)) {
-          upward.push(`${path.relative(ROOT, f)} (${from}) imports ${m[1]} (${to})`);
+      for (const { spec, to } of importsOf(f)) {
+        if (to === 'index') {
+          // Only the entry points above the index (not re-exported by it) may import it.
+          if (inIndex.has(from)) upward.push(`${path.relative(ROOT, f)} (${from}) imports ${spec} (the package index, which re-exports ${from})`);
+        } else if (to !== from && layers.indexOf(to) <= layers.indexOf(from)) {
+          upward.push(`${path.relative(ROOT, f)} (${from}) imports ${spec} (${to})`);
         }
       }
     }
     expect(upward).toEqual([]);
+  });
+
+  test('the entry points beside the index (pulumi, cli) take the library from the index only (their bundles hold one copy of it)', () => {
+    // The layers above everything the index re-exports.
+    const top = Math.min(...[...inIndex].map((l) => layers.indexOf(l)).filter((i) => i >= 0));
+    const beside = layers.slice(0, top);
+    expect(beside.sort()).toEqual(['cli', 'pulumi']);
+    const deep: string[] = [];
+    for (const f of files.filter((x) => beside.includes(layerOf(x)))) {
+      for (const { spec, to } of importsOf(f)) {
+        if (to !== layerOf(f) && to !== 'index') deep.push(`${path.relative(ROOT, f)} imports ${spec} (${to}): import it from '..'`);
+      }
+    }
+    expect(deep).toEqual([]);
   });
 });

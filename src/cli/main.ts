@@ -1,12 +1,22 @@
 #!/usr/bin/env node
 import * as fs from 'fs';
 import * as path from 'path';
-import { blockingFindings, formatFindings, runChecklist } from '../checklist/engine';
-import { Level } from '../checklist/rule';
-import { renderChecklistMarkdown } from '../report/checklist-report';
-import { diffIdentityReports, renderDiffMarkdown, wideningChanges } from '../report/diff';
-import { buildIdentityReport, IdentityReport, normalizeIdentityReport, renderIdentityMarkdown } from '../report/identity-report';
-import { readManifestDirectory } from '../report/manifests';
+// From the package index, not the modules: the CLI bundle takes the library from lib/bundle/index.js (scripts/bundle.ts).
+import {
+  blockingFindings,
+  buildIdentityReport,
+  diffIdentityReports,
+  formatFindings,
+  IdentityReport,
+  Level,
+  normalizeIdentityReport,
+  readManifestDirectory,
+  renderChecklistMarkdown,
+  renderDiffMarkdown,
+  renderIdentityMarkdown,
+  runChecklist,
+  wideningChanges,
+} from '..';
 
 /** Where the CLI writes. */
 export interface CliOutput {

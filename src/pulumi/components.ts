@@ -1,17 +1,28 @@
 import * as pulumi from '@pulumi/pulumi';
 import { Chart } from 'cdk8s';
+// From the package index, not the modules: the Pulumi bundle takes the library from lib/bundle/index.js (scripts/bundle.ts).
+import {
+  AllowOptions,
+  FederatedTrustDomain as Cdk8sFederatedTrustDomain,
+  FederatedTrustDomainProps,
+  MeshCaller,
+  MeshPolicy as Cdk8sMeshPolicy,
+  MeshPolicyProps,
+  SpiffeCsiDriver as Cdk8sSpiffeCsiDriver,
+  SpiffeCsiDriverProps,
+  SpireAgent as Cdk8sSpireAgent,
+  SpireAgentProps,
+  SpireServer as Cdk8sSpireServer,
+  SpireServerProps,
+  SpireStack as Cdk8sSpireStack,
+  SpireStackProps,
+  ValidationError,
+  WorkloadIdentity as Cdk8sWorkloadIdentity,
+  WorkloadIdentityProps,
+} from '..';
 import { BatchIdentity } from './batch-identity';
 import { attach, constructOf, contextOf, RenderContext } from './context';
 import { RenderedComponent } from './rendered-component';
-import { SpireAgent as Cdk8sSpireAgent, SpireAgentProps } from '../agent/spire-agent';
-import { SpiffeCsiDriver as Cdk8sSpiffeCsiDriver, SpiffeCsiDriverProps } from '../csi/spiffe-csi-driver';
-import { FederatedTrustDomain as Cdk8sFederatedTrustDomain, FederatedTrustDomainProps } from '../identity/federated-trust-domain';
-import { WorkloadIdentity as Cdk8sWorkloadIdentity, WorkloadIdentityProps } from '../identity/workload-identity';
-import { MeshCaller } from '../mesh/intent';
-import { AllowOptions, MeshPolicy as Cdk8sMeshPolicy, MeshPolicyProps } from '../mesh/mesh-policy';
-import { SpireServer as Cdk8sSpireServer, SpireServerProps } from '../server/spire-server';
-import { SpireStack as Cdk8sSpireStack, SpireStackProps } from '../stack/spire-stack';
-import { ValidationError } from '../validation';
 
 /** A federation relationship declared with its server (the cdk8s `FederatedTrustDomainProps` without `server`). */
 export interface FederationArgs extends Omit<FederatedTrustDomainProps, 'server'> {}

@@ -2,7 +2,8 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { FederatedTrustDomain } from '../identity/federated-trust-domain';
+// From the package index, not the modules: the Pulumi bundle takes the library from lib/bundle/index.js (scripts/bundle.ts).
+import { FederatedTrustDomain } from '..';
 
 /**
  * What Pulumi components of one program share: the cdk8s App their constructs live in, so that

@@ -1,10 +1,9 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { ApiObject, Chart } from 'cdk8s';
+// From the package index, not the modules: the Pulumi bundle takes the library from lib/bundle/index.js (scripts/bundle.ts).
+import { Checklist, formatFinding, KubeObject, Level } from '..';
 import { componentInputs, RenderContext } from './context';
-import { Checklist } from '../checklist/checklist';
-import { formatFinding } from '../checklist/engine';
-import { KubeObject, Level } from '../checklist/rule';
 
 /** How {@link RenderedComponent} registers a chart. @internal */
 export interface RegisterOptions {

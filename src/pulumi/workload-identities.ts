@@ -1,10 +1,11 @@
 import * as pulumi from '@pulumi/pulumi';
 import { Chart } from 'cdk8s';
+// From the package index, not the modules: the Pulumi bundle takes the library from lib/bundle/index.js (scripts/bundle.ts).
+import { KubeObject } from '..';
 import { BatchIdentity } from './batch-identity';
 import { cdk8sIdentity, serverOf, SpireServer, SpireStack, WorkloadIdentityArgs } from './components';
 import { attach, contextOf } from './context';
 import { RenderedComponent } from './rendered-component';
-import { KubeObject } from '../checklist/rule';
 
 /** One identity of a {@link WorkloadIdentities} component: the args of a {@link WorkloadIdentity} without `server`. */
 export interface BatchIdentityArgs extends Omit<WorkloadIdentityArgs, 'server'> {}

@@ -9,6 +9,8 @@
 #     tsc (strict, skipLibCheck off) under moduleResolution node (module commonjs), node16 and
 #     bundler (module esnext).
 #  4. Run it: App.synth() of the README's smallest production stack, checking the kinds written.
+#     Then the Pulumi entry point under Pulumi's mocks: a stack, identities and a policy register; the
+#     policy accepts the Mesh of 'spire-constructs' (one copy of the library across both entries).
 #  5. The installed bin: `spire-constructs check` passes on that output (exit 0, no ERROR finding),
 #     exits 1 naming SPIRE-SRV1 on a copy with one server replica, exits 2 without a directory.
 #  6. A `file:` dependency on a checkout with its own node_modules (a second cdk8s) fails at
@@ -50,8 +52,8 @@ tested() {
   node -p "require('$ROOT/node_modules/$1/package.json').version" || fail "$1 is not installed in $ROOT/node_modules: run npm ci first"
 }
 
-[ -f "$ROOT/lib/index.js" ] && [ -f "$ROOT/lib/pulumi/index.d.ts" ] ||
-  fail "lib/ is missing: run 'npx projen compile' first ('npx projen test:package' compiles, then runs this script)"
+[ -f "$ROOT/lib/bundle/index.js" ] && [ -f "$ROOT/lib/pulumi/index.d.ts" ] ||
+  fail "lib/ is missing: run 'npx projen compile' first (tsc, then scripts/bundle.ts; 'npx projen test:package' compiles, then runs this script)"
 
 PEERS=()
 for p in cdk8s cdk8s-plus-28 constructs @pulumi/pulumi @pulumi/kubernetes; do
@@ -63,15 +65,25 @@ step "npm pack"
 run "npm pack" npm pack --pack-destination "$WORK" --loglevel=error
 TARBALL="$(ls "$WORK"/spire-constructs-*.tgz)"
 CONTENTS="$(tar -tzf "$TARBALL")"
-for f in package/lib/index.js package/lib/index.js.map package/lib/index.d.ts package/lib/pulumi/index.js package/lib/pulumi/index.d.ts package/lib/cli/main.js; do
+for f in package/lib/bundle/index.js package/lib/bundle/index.js.map package/lib/bundle/pulumi.js package/lib/bundle/pulumi.js.map \
+  package/lib/bundle/cli.js package/lib/index.d.ts package/lib/pulumi/index.d.ts package/lib/cli/main.d.ts; do
   grep -qx "$f" <<<"$CONTENTS" || fail "the tarball has no $f"
 done
-# Source maps ship beside the JavaScript, with the sources inside (node --enable-source-maps
-# maps stack traces to the TypeScript lines); inline maps would make every file users load larger.
-if tar -xzOf "$TARBALL" --wildcards 'package/lib/*.js' | grep -q 'sourceMappingURL=data:'; then
-  fail "lib/ JavaScript in the tarball carries inline source maps; the tsconfig must write .js.map files (.projenrc.ts)"
+# The JavaScript ships as one bundle per entry point (scripts/bundle.ts): tsc's one file per
+# module stays out (a process would otherwise be able to load a second copy of a class from it).
+if grep -E '^package/lib/.*\.js(\.map)?$' <<<"$CONTENTS" | grep -Ev '^package/lib/bundle/[a-z]+\.js(\.map)?$' | head -5 | grep .; then
+  fail "the tarball ships JavaScript beside lib/bundle/ (above); .projenrc.ts (project.npmignore) keeps it out"
 fi
-tar -xzOf "$TARBALL" package/lib/index.js.map | grep -q '"sourcesContent"' || fail "lib/index.js.map has no sourcesContent (inlineSources)"
+# Source maps ship beside the bundles, with the TypeScript sources inside (node --enable-source-maps
+# maps stack traces to the .ts lines); inline maps would make the file users load larger.
+if tar -xzOf "$TARBALL" --wildcards 'package/lib/bundle/*.js' | grep -q 'sourceMappingURL=data:'; then
+  fail "lib/bundle/ JavaScript in the tarball carries inline source maps; scripts/bundle.ts must write .js.map files"
+fi
+tar -xzOf "$TARBALL" package/lib/bundle/index.js.map | node -e '
+  const m = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  const i = m.sources.findIndex((s) => s.endsWith("src/stack/spire-stack.ts"));
+  if (i < 0 || !/class SpireStack/.test(m.sourcesContent[i] ?? "")) process.exit(1);
+' || fail "lib/bundle/index.js.map does not map to src/stack/spire-stack.ts with its source inside"
 if grep -E '^package/(src|test|scripts|examples|e2e|\.ci)/' <<<"$CONTENTS" | head -5 | grep .; then
   fail "the tarball ships files that are not part of the package (above); exclude them in .projenrc.ts (project.npmignore)"
 fi
@@ -95,6 +107,10 @@ done
 
 step "run the consumer program (App.synth())"
 run "the consumer program failed" node out/main.js "$WORK/dist"
+cat "$WORK/log.txt"
+
+step "run the consumer Pulumi program (under Pulumi's mocks)"
+run "the consumer Pulumi program failed" node out/pulumi.js
 cat "$WORK/log.txt"
 
 step "spire-constructs check (installed bin)"
