@@ -128,6 +128,26 @@ describe('checklist rules', () => {
     expect(rule.check(broken)).toEqual([]);
   });
 
+  test('SPIRE-MESH1: a namespace\'s first namespace-wide PeerAuthentication decides; a STRICT one in istio-system covers namespaces without a mode', () => {
+    const rule = RULES.find((r) => r.id === 'SPIRE-MESH1')!;
+    const objs = clone(compliant);
+    const pa = find(objs, 'PeerAuthentication');
+    const ns: string = pa.metadata.namespace;
+    expect(rule.check(objs)).toEqual([]);
+    // A later PERMISSIVE one in the same namespace does not count; one with a selector neither.
+    objs.push({ ...clone([pa])[0], metadata: { name: 'later', namespace: ns }, spec: { mtls: { mode: 'PERMISSIVE' } } });
+    objs.push({ ...clone([pa])[0], metadata: { name: 'one-workload', namespace: ns }, spec: { selector: { matchLabels: { app: 'x' } }, mtls: { mode: 'PERMISSIVE' } } });
+    expect(rule.check(objs)).toEqual([]);
+    // Without it, the namespace falls back to the mesh default (PERMISSIVE) unless istio-system says STRICT.
+    objs.splice(objs.indexOf(pa), 1);
+    expect(rule.check(objs)).toEqual([{ object: `PeerAuthentication ${ns}/later`, message: 'mTLS mode is PERMISSIVE, not STRICT.' }]);
+    objs.splice(objs.findIndex((o) => o.metadata?.name === 'later'), 1);
+    expect(rule.check(objs)).toEqual([{ object: `Namespace ${ns}`, message: 'mTLS mode is PERMISSIVE (mesh default), not STRICT.' }]);
+    objs.push({ apiVersion: pa.apiVersion, kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' }, spec: { mtls: { mode: 'PERMISSIVE' } } });
+    objs.push({ apiVersion: pa.apiVersion, kind: 'PeerAuthentication', metadata: { name: 'mesh', namespace: 'istio-system' }, spec: { mtls: { mode: 'STRICT' } } });
+    expect(rule.check(objs)).toEqual([]);
+  });
+
   test('rules read the official Helm chart shapes too (object-form plugins, list-form blocks)', () => {
     const helmLike = [
       {

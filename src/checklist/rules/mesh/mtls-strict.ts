@@ -10,10 +10,22 @@ export const mtlsStrict: Rule = {
   check: (objects) => {
     const hits = [];
     const all = objects as any[];
-    const meshWideStrict = all.some((o) => o.kind === 'PeerAuthentication' && o.metadata?.namespace === 'istio-system' && !o.spec?.selector && o.spec?.mtls?.mode === 'STRICT');
-    const namespaces = new Set(all.filter((o) => o.kind === 'AuthorizationPolicy' && o.apiVersion?.startsWith('security.istio.io')).map((o) => o.metadata?.namespace));
+    // One pass: the first namespace-wide PeerAuthentication of each namespace, whether one in
+    // istio-system (mesh-wide) is STRICT, and the namespaces with Istio AuthorizationPolicies.
+    const namespaceWide = new Map<unknown, any>();
+    const namespaces = new Set<any>();
+    let meshWideStrict = false;
+    for (const o of all) {
+      if (o.kind === 'PeerAuthentication' && !o.spec?.selector) {
+        const ns = o.metadata?.namespace;
+        if (!namespaceWide.has(ns)) namespaceWide.set(ns, o);
+        meshWideStrict ||= ns === 'istio-system' && o.spec?.mtls?.mode === 'STRICT';
+      } else if (o.kind === 'AuthorizationPolicy' && o.apiVersion?.startsWith('security.istio.io')) {
+        namespaces.add(o.metadata?.namespace);
+      }
+    }
     for (const ns of [...namespaces].sort()) {
-      const pa = all.find((o) => o.kind === 'PeerAuthentication' && o.metadata?.namespace === ns && !o.spec?.selector);
+      const pa = namespaceWide.get(ns);
       const mode = pa?.spec?.mtls?.mode;
       if (mode !== 'STRICT' && !(meshWideStrict && (mode === undefined || mode === 'UNSET'))) {
         hits.push({ object: pa ? objectName(pa) : `Namespace ${ns}`, message: `mTLS mode is ${mode ?? 'PERMISSIVE (mesh default)'}, not STRICT.` });
