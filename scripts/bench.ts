@@ -278,20 +278,23 @@ const HISTORY = [
 
 /** What dominates the whole-process figure (CPU time by phase and `node --cpu-prof`, medians; kept by hand). */
 const WHOLE_PROCESS_NOTE =
-  'Not met against the plain floor. What the example costs beyond it (CPU time by phase and `node --cpu-prof`, medians): its own workloads (the payments Deployments) are cdk8s-plus-28 constructs, ' +
-  'so the process loads cdk8s-plus-28 (about 20 ms; the floor of the fourth column loads it too, so that ratio is what this library itself costs); this library\'s modules (about 30 ms to load ' +
-  '134 modules, mostly resolving, reading and compiling each; the package\'s lib/, as users load it, in about 29 ms now that its source maps are files beside it: the same code bundled into one file by esbuild loaded in 13 ms against 27 ms, not shipped), building the constructs ' +
-  '(about 15 ms), the checklist during synth and the reports (about 25 ms). The library no longer loads cdk8s-plus-28 itself (its built-in kinds go through src/k8s/kube.ts; cdk8s-plus-28 loads only where ' +
-  'its workloads are used) nor a second copy of yaml (it uses the one cdk8s bundles), nor ICU\'s collation data (`localeCompare`, about 5 ms on first use; every order is now by code unit, ' +
-  'src/order.ts), nor the YAML parser for the controller manager\'s trust domain in the identity report (about 6 ms on first use; read from the plain line it writes). ' +
-  'The runner adds next to nothing: the example compiled ahead with tsc and run as JavaScript took the same wall time (199 ms against 199 ms through scripts/ts-run.js, CPU 239 against 247 ms, 15 alternating runs).';
+  'Met against the floor that loads cdk8s-plus-28 as the example does (what this library itself costs); not against the plain floor. What the example costs beyond the plain floor (CPU time ' +
+  'by phase and `node --cpu-prof`, medians): its own workloads (the payments Deployments) are cdk8s-plus-28 constructs, so the process loads cdk8s-plus-28 (about 22 ms; the fourth column\'s ' +
+  'floor loads it too); this library\'s bundle (about 16 ms to load, against about 27 ms for tsc\'s 134 modules one by one, which is what the example through scripts/ts-run.js still loads, ' +
+  'from src/: the sixth column); building the constructs (about 17 ms); during synth the checklist, the reports and rendering the library\'s objects beyond what plain ApiObjects cost (about ' +
+  '15 ms). The library no longer loads cdk8s-plus-28 itself (its built-in kinds go through src/k8s/kube.ts; cdk8s-plus-28 loads only where its workloads are used) nor a second copy of yaml ' +
+  '(it uses the one cdk8s bundles), nor ICU\'s collation data (`localeCompare`, about 5 ms on first use; every order is now by code unit, src/order.ts), nor the YAML parser for the ' +
+  'controller manager\'s trust domain in the identity report (about 6 ms on first use; read from the plain line it writes). The runner adds next to nothing: the example compiled ahead with ' +
+  'tsc and run as JavaScript took the same wall time as through scripts/ts-run.js (199 ms against 199 ms, CPU 239 against 247 ms, 15 alternating runs, before the bundle).';
 
 /** What dominates the Pulumi figure (kept by hand). */
 const PULUMI_NOTE =
-  'WorkloadIdentities registers 5,079 resources at N = 1,000 against the ConfigGroup\'s 5,069 (one component per identity: 6,078). On this shared machine the N = 1,000 ratios move between runs: WorkloadIdentities measured 1.11 to 1.23 (CPU 1.13 to 1.25) in three runs of this benchmark on an earlier day, 1.26 in this one; right after this run, three alternating rounds of WorkloadIdentities on this commit, on 920ad83 (before the fourth part below) and the ConfigGroup took 10,032, 10,426 and 9,191 ms (medians; ratios 1.09 and 1.13). ' +
-  "What dominates is the mocked engine's per-resource work on the same objects (each registration's promises, stack capture and protobuf serialization); on top of it the components build " +
-  'the cdk8s constructs (loading cdk8s and this library, rendering, the checklist per component), and that work adds young-generation garbage collections to the engine\'s (about 0.6 s more ' +
-  'scavenging at N = 1,000 in one run traced with --trace-gc).';
+  'WorkloadIdentities registers 5,079 resources at N = 1,000 against the ConfigGroup\'s 5,069 (one component per identity: 6,078). On this shared machine the N = 1,000 ratio of ' +
+  'WorkloadIdentities moves between runs: 1.11 to 1.26 (CPU 1.13 to 1.28) in four earlier runs of this benchmark, 1.09 to 1.21 in alternating rounds run by hand (scripts/bench-pulumi.ts). ' +
+  "What dominates is the mocked engine's per-resource work on the same objects (each registration's promises, each with a captured stack trace, and protobuf serialization: the same in " +
+  'both); on top of it the components load this library (about 80 ms with @pulumi/kubernetes\'s parts the components use), build the cdk8s constructs and render them (about 0.3 s at ' +
+  'N = 1,000, the checklist per component included), and that work adds garbage collection to the engine\'s (about 0.4 s more at N = 1,000 in one profiled run). Loading the package\'s ' +
+  'bundle instead of src/ one module per file changed the N = 100 figure by less than the noise (1,995 against 1,970 ms, 7 alternating rounds).';
 
 /** Before and after this session's changes (#19, speed part), kept by hand: base = the commit before them. */
 const SESSION_19 = [
@@ -361,6 +364,19 @@ const SESSION_19 = [
     'example loads through scripts/ts-run.js). What remains of the in-process gap at N = 1,000 is not in the objects: in one process, the library\'s 5,068 rendered objects and the same ' +
     'objects parsed back from JSON stringify to YAML in the same time (385 against 383 ms); the library\'s synth runs in the larger heap of its construct tree, reports and checklist results ' +
     '(more garbage-collection time, on parallel threads too, which the CPU ratio shows).',
+  '',
+  '## Before and after the speed changes of #19, fifth part (alternating runs in one session, medians; wall ms, CPU ms in parentheses)',
+  '',
+  '| what | before | after |',
+  '|---|---|---|',
+  '| loading the package\'s JavaScript (`require` after cdk8s, 11 alternating runs) | 26.9 (35.0): lib/index.js and its 134 modules | 16.3 (23.4): lib/bundle/index.js |',
+  '| examples/production, whole process | the sixth column of the whole-process table (src/ one module per file) | its first column (the package\'s bundle) |',
+  '',
+  'The fifth part\'s changes: the package ships one bundle per entry point (lib/bundle/index.js, pulumi.js, cli.js; scripts/bundle.ts, esbuild over the CommonJS tsc writes, so modules ' +
+    'load in the same order with the same semantics); the Pulumi and CLI bundles load the library from the index bundle (one copy of every class in a process, checked by ' +
+    'test/package/consumer.sh with the Pulumi entry under mocks). The whole-process and Pulumi figures load the library as the package ships it (scripts/bench-package.js); before, they ' +
+    'loaded src/ one module per file through scripts/ts-run.js. The checklist rule SPIRE-MESH1 reads the objects in one pass (it scanned every object once per namespace with Istio ' +
+    'policies: about 10 ms at N = 1,000 in a profile).',
 ];
 
 const quick = process.argv.includes('--quick');

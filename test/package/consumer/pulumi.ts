@@ -3,8 +3,9 @@
 // library: the policy's `Mesh.istio()` comes from 'spire-constructs' and the policy accepts it
 // only when it is an instance of the Mesh class the Pulumi entry uses.
 import * as pulumi from '@pulumi/pulumi';
-import { Mesh, PostgresDatabase, RolloutStage, TrustDomain, UpstreamAuthority, VaultAuth } from 'spire-constructs';
+import { Mesh, RolloutStage } from 'spire-constructs';
 import { MeshPolicy, SpireStack, WorkloadIdentity } from 'spire-constructs/pulumi';
+import { smallestProductionProps } from './stack';
 
 function fail(message: string): never {
   console.error(`consumer Pulumi program: ${message}`);
@@ -26,16 +27,7 @@ void pulumi.runtime.setMocks(
   false,
 );
 
-const stack = new SpireStack('spire', {
-  trustDomain: TrustDomain.of('prod.example.com'),
-  clusterName: 'prod-eu-1',
-  database: PostgresDatabase.cloudNativePg(),
-  upstreamAuthority: UpstreamAuthority.vault({
-    vaultAddr: 'https://vault.vault.svc:8200',
-    caCert: { name: 'vault-ca', key: 'ca.crt' },
-    auth: VaultAuth.kubernetes({ role: 'spire-server' }),
-  }),
-});
+const stack = new SpireStack('spire', smallestProductionProps());
 const orders = new WorkloadIdentity('orders', { server: stack, namespace: 'payments', serviceAccount: 'orders', podLabels: { app: 'orders' } });
 const payments = new WorkloadIdentity('payments', { server: stack, namespace: 'payments', serviceAccount: 'payments', podLabels: { app: 'payments' } });
 new MeshPolicy('policy', {
