@@ -1,9 +1,9 @@
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import type * as plus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Checklist } from '../checklist/checklist';
-import { WorkloadApi } from '../csi/workload-api';
 import { checkDnsLabel, invalidProp, ValidationError, withConstructPath } from '../validation';
+import { BoundWorkload } from './bound-workload';
 import { checkDnsName, checkNoWildcard } from './dns-name';
 import { FederatedTrustDomain } from './federated-trust-domain';
 import { IdentityOptions } from './identity-options';
@@ -91,8 +91,9 @@ export class WorkloadIdentity extends Construct {
   public readonly exceptions: Record<string, string>;
   /** The ClusterSPIFFEID (escape hatch: `resource.addJsonPatch(...)`). */
   public readonly resource: ApiObject;
-  /** Workloads bound with {@link bind}. */
-  public readonly boundWorkloads: Array<plus.Deployment | plus.StatefulSet | plus.DaemonSet> = [];
+  /** Workloads bound with {@link bind}, as given. */
+  public readonly boundWorkloads: Array<plus.Deployment | plus.StatefulSet | plus.DaemonSet | ApiObject> = [];
+  private readonly _bound: BoundWorkload[] = [];
 
   public constructor(scope: Construct, id: string, props: WorkloadIdentityProps) {
     super(scope, id);
@@ -255,50 +256,58 @@ export class WorkloadIdentity extends Construct {
   }
 
   /**
-   * Binds a cdk8s-plus Deployment, StatefulSet or DaemonSet to this identity: the workload runs
-   * as the identity's service account (set if it has none, refused if it has another), in the
-   * identity's namespace, with the pinned pod labels and `spire-constructs.io/service-account`
-   * (which scopes the ClusterSPIFFEID to its pods), and gets the Workload API (CSI volume,
-   * mount, `SPIFFE_ENDPOINT_SOCKET`). The running pod gets exactly the declared identity.
+   * Binds a workload to this identity: a cdk8s-plus Deployment, StatefulSet or DaemonSet, or an
+   * ApiObject of apps/v1 Deployment, StatefulSet or DaemonSet (from `Include`, a generated L1
+   * class, or written as an ApiObject; edited by JSON patches on what it renders). The workload
+   * runs as the identity's service account (set if it has none, refused if it has another), in
+   * the identity's namespace, with the pinned pod labels and `spire-constructs.io/service-account`
+   * (which scopes the ClusterSPIFFEID to its pods), and gets the Workload API (CSI volume, mount,
+   * `SPIFFE_ENDPOINT_SOCKET`). The running pod gets exactly the declared identity.
    */
-  public bind(workload: plus.Deployment | plus.StatefulSet | plus.DaemonSet): void {
+  public bind(workload: plus.Deployment | plus.StatefulSet | plus.DaemonSet | ApiObject): void {
     try {
       if (this.isBroad) {
         throw new ValidationError(`WorkloadIdentity '${this.node.path}' selects broadly (ANY); bind workloads only to identities that pin a namespace and a service account.`);
       }
-      const apiObject = ApiObject.of(workload);
-      const ns = apiObject.metadata.namespace;
+      const bound = BoundWorkload.of(workload);
+      const ns = bound.namespace;
       if (ns !== this.namespace) {
         throw invalidProp(
           'workload namespace',
           ns,
-          `Workload '${workload.node.path}' must run in namespace "${this.namespace}" (the identity's); set metadata.namespace on it or its Chart.`,
+          `Workload '${bound.path}' must run in namespace "${this.namespace}" (the identity's); set metadata.namespace on it or its Chart.`,
         );
       }
-      const sa = workload.serviceAccount?.name;
-      if (sa === undefined) {
-        apiObject.addJsonPatch(JsonPatch.add('/spec/template/spec/serviceAccountName', this.serviceAccount));
-      } else if (sa !== this.serviceAccount) {
+      const sa = bound.serviceAccountName();
+      if (sa !== undefined && sa !== this.serviceAccount) {
         throw invalidProp(
           'workload serviceAccount',
           sa,
-          `Workload '${workload.node.path}' runs as service account "${sa}", but identity '${this.node.path}' is for "${this.serviceAccount}".`,
+          `Workload '${bound.path}' runs as service account "${sa}", but identity '${this.node.path}' is for "${this.serviceAccount}".`,
         );
       }
+      const labels = bound.podLabels();
       for (const [k, v] of Object.entries(this.entryPodLabels)) {
-        const existing = workload.podMetadata.getLabel(k);
-        if (existing !== undefined && existing !== v) {
-          throw invalidProp('workload pod label', `${k}=${existing}`, `Identity '${this.node.path}' pins ${k}=${v}.`);
+        if (labels[k] !== undefined && labels[k] !== v) {
+          throw invalidProp('workload pod label', `${k}=${labels[k]}`, `Identity '${this.node.path}' pins ${k}=${v}.`);
         }
-        workload.podMetadata.addLabel(k, v);
       }
-      if (this.containerName && !workload.containers.some((c) => c.name === this.containerName)) {
-        throw invalidProp('workload containers', workload.containers.map((c) => c.name), `Identity '${this.node.path}' pins container "${this.containerName}".`);
+      const containers = bound.containerNames();
+      if (this.containerName && !containers.includes(this.containerName)) {
+        throw invalidProp('workload containers', containers, `Identity '${this.node.path}' pins container "${this.containerName}".`);
       }
-      WorkloadApi.mount(workload, {
-        containers: this.containerName ? workload.containers.filter((c) => c.name === this.containerName) : undefined,
-      });
+      if (containers.length === 0) {
+        throw invalidProp('workload containers', [], `Workload '${bound.path}' has no containers yet; add them before binding it.`);
+      }
+      bound.checkWorkloadApi(this.containerName ? [this.containerName] : undefined);
+      // Checked first, then changed: a refused bind leaves the workload as it was.
+      if (sa === undefined) bound.setServiceAccountName(this.serviceAccount);
+      for (const [k, v] of Object.entries(this.entryPodLabels)) {
+        if (labels[k] === undefined) bound.addPodLabel(k, v);
+      }
+      bound.mountWorkloadApi(this.containerName ? [this.containerName] : undefined);
       this.boundWorkloads.push(workload);
+      this._bound.push(bound);
     } catch (e) {
       throw withConstructPath(e, this);
     }
@@ -312,22 +321,23 @@ export class WorkloadIdentity extends Construct {
     if (Object.keys(this.podLabels).length > 0) {
       return { ...this.podLabels };
     }
-    if (this.boundWorkloads.length !== 1) {
+    if (this._bound.length !== 1) {
       return {};
     }
-    const labels = (this.boundWorkloads[0].podMetadata.toJson() as { labels?: Record<string, string> }).labels ?? {};
-    return { ...labels };
+    return this._bound[0].podLabels();
   }
 
   /** Container ports of the bound workloads (sorted, unique). */
   public workloadPorts(): number[] {
-    const ports = new Set<number>();
-    for (const w of this.boundWorkloads) {
-      for (const c of w.containers) {
-        for (const p of c.ports) ports.add(p.number);
-      }
-    }
-    return [...ports].sort((a, b) => a - b);
+    return [...new Set(this._bound.flatMap((w) => w.containerPorts()))].sort((a, b) => a - b);
+  }
+
+  /**
+   * The bound workloads, as the meshes edit them (labels and annotations on their pods).
+   * @internal
+   */
+  public _boundWorkloads(): readonly BoundWorkload[] {
+    return this._bound;
   }
 }
 

@@ -133,8 +133,8 @@ export class LinkerdMesh extends Mesh {
           const identity = registered.construct;
           if (identity instanceof WorkloadIdentity && identity.namespace === ns) {
             inject(identity);
-            for (const w of identity.boundWorkloads) {
-              w.podMetadata.addAnnotation('config.linkerd.io/default-inbound-policy', linkerdAccessPolicy(stage));
+            for (const w of identity._boundWorkloads()) {
+              w.addPodAnnotation('config.linkerd.io/default-inbound-policy', linkerdAccessPolicy(stage));
             }
           }
         }
@@ -214,8 +214,8 @@ function linkerdAccessPolicy(stage: RolloutStage): string {
 
 /** Marks an identity's workloads for Linkerd's proxy injector. */
 function inject(identity: WorkloadIdentity): void {
-  for (const w of identity.boundWorkloads) {
-    w.podMetadata.addAnnotation('linkerd.io/inject', 'enabled');
+  for (const w of identity._boundWorkloads()) {
+    w.addPodAnnotation('linkerd.io/inject', 'enabled');
   }
 }
 
