@@ -21,6 +21,7 @@ const KINDS = [
   'ConfigMap',
   'CsiDriver',
   'DaemonSet',
+  'Deployment',
   'Ingress',
   'Namespace',
   'NetworkPolicy',

@@ -1,6 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import type * as plus from 'cdk8s-plus-28';
 import { SPIFFE_CSI_DRIVER, WORKLOAD_API_MOUNT_PATH, WORKLOAD_API_SOCKET, WorkloadApi } from '../csi/workload-api';
+import { sortedKeys } from '../k8s/kube';
 import { invalidProp } from '../validation';
 
 /** A cdk8s-plus workload `WorkloadIdentity.bind()` takes. */
@@ -108,15 +109,12 @@ interface ContainerJson {
   readonly env?: ReadonlyArray<{ readonly name?: string; readonly value?: string }>;
 }
 
-/** A JSON pointer token (RFC 6901): `~` and `/` escaped. */
-function token(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 /**
  * An ApiObject of a pod-template kind (a Deployment from `Include`, a generated L1 class, a plain
  * ApiObject): read from what it renders now, edited by JSON patches, which cdk8s applies after
- * rendering it, whoever wrote it.
+ * rendering it, whoever wrote it. Each edit replaces the smallest object that holds it (a label
+ * map, the pod spec, one container) with its keys in the order cdk8s renders them, so the result
+ * reads as if the fields had been there from the start.
  */
 class ApiObjectWorkload extends BoundWorkload {
   private static readonly TEMPLATE = '/spec/template';
@@ -144,29 +142,26 @@ class ApiObjectWorkload extends BoundWorkload {
   private containers(): ReadonlyArray<ContainerJson> {
     return this.template().spec?.containers ?? [];
   }
-  private patch(...ops: JsonPatch[]): void {
-    this.construct.addJsonPatch(...ops);
+  /** Sets the object member at `path` to `value` (keys sorted), whether or not it is there yet. */
+  private put(path: string, value: Record<string, unknown>): void {
+    this.construct.addJsonPatch(JsonPatch.add(path, sortedKeys(value)));
   }
-  /** Adds `key: value` to the template's metadata map `field`, creating the map if it has none. */
+  /** Replaces the array element at `path` with `value` (keys sorted); `add` would insert it before. */
+  private replaceElement(path: string, value: Record<string, unknown>): void {
+    this.construct.addJsonPatch(JsonPatch.replace(path, sortedKeys(value)));
+  }
+  /** Adds `key: value` to the template's metadata map `field`, unless it is there already. */
   private addToMetadata(field: 'labels' | 'annotations', key: string, value: string): void {
-    const metadata = this.template().metadata;
-    const path = `${ApiObjectWorkload.TEMPLATE}/metadata`;
-    if (metadata?.[field]?.[key] === value) {
-      return;
-    } else if (metadata === undefined) {
-      this.patch(JsonPatch.add(path, { [field]: { [key]: value } }));
-    } else if (metadata[field] === undefined) {
-      this.patch(JsonPatch.add(`${path}/${field}`, { [key]: value }));
-    } else {
-      this.patch(JsonPatch.add(`${path}/${field}/${token(key)}`, value));
-    }
+    const metadata = this.template().metadata ?? {};
+    if (metadata[field]?.[key] === value) return;
+    this.put(`${ApiObjectWorkload.TEMPLATE}/metadata`, { ...metadata, [field]: sortedKeys({ ...metadata[field], [key]: value }) });
   }
   public serviceAccountName(): string | undefined {
     const spec = this.template().spec;
     return spec?.serviceAccountName ?? spec?.serviceAccount;
   }
   public setServiceAccountName(name: string): void {
-    this.patch(JsonPatch.add(`${ApiObjectWorkload.TEMPLATE}/spec/serviceAccountName`, name));
+    this.put(`${ApiObjectWorkload.TEMPLATE}/spec`, { ...this.template().spec, serviceAccountName: name });
   }
   public podLabels(): Record<string, string> {
     return { ...(this.template().metadata?.labels ?? {}) };
@@ -193,7 +188,7 @@ class ApiObjectWorkload extends BoundWorkload {
         `Workload '${this.path}' has a volume named "${VOLUME_NAME}" that is not the SPIFFE CSI driver's (${SPIFFE_CSI_DRIVER}); rename it, the Workload API mount uses that name.`,
       );
     }
-    for (const c of this.targets(names)) {
+    for (const [c] of this.targets(names)) {
       const env = (c.env ?? []).find((e) => e.name === 'SPIFFE_ENDPOINT_SOCKET');
       if (env !== undefined && env.value !== SOCKET) {
         throw invalidProp(
@@ -204,30 +199,28 @@ class ApiObjectWorkload extends BoundWorkload {
       }
     }
   }
-  /** The containers (with their index) that get the Workload API. */
-  private targets(names: string[] | undefined): Array<ContainerJson & { readonly index: number }> {
+  /** The containers that get the Workload API, each with its index. */
+  private targets(names: string[] | undefined): Array<[ContainerJson, number]> {
     return this.containers()
-      .map((c, index) => ({ ...c, index }))
-      .filter((c) => names === undefined || names.includes(c.name ?? ''));
+      .map((c, i): [ContainerJson, number] => [c, i])
+      .filter(([c]) => names === undefined || names.includes(c.name ?? ''));
   }
   public mountWorkloadApi(names: string[] | undefined): void {
     this.checkWorkloadApi(names);
     const spec = this.template().spec ?? {};
     const podSpec = `${ApiObjectWorkload.TEMPLATE}/spec`;
     if (!(spec.volumes ?? []).some((v) => v.name === VOLUME_NAME)) {
-      const volume = { name: VOLUME_NAME, csi: { driver: SPIFFE_CSI_DRIVER, readOnly: true } };
-      this.patch(spec.volumes === undefined ? JsonPatch.add(`${podSpec}/volumes`, [volume]) : JsonPatch.add(`${podSpec}/volumes/-`, volume));
+      this.put(podSpec, { ...spec, volumes: [...(spec.volumes ?? []), { csi: { driver: SPIFFE_CSI_DRIVER, readOnly: true }, name: VOLUME_NAME }] });
     }
-    for (const c of this.targets(names)) {
-      const container = `${podSpec}/containers/${c.index}`;
-      if (!(c.volumeMounts ?? []).some((m) => m.name === VOLUME_NAME)) {
-        const mount = { name: VOLUME_NAME, mountPath: WORKLOAD_API_MOUNT_PATH, readOnly: true };
-        this.patch(c.volumeMounts === undefined ? JsonPatch.add(`${container}/volumeMounts`, [mount]) : JsonPatch.add(`${container}/volumeMounts/-`, mount));
-      }
-      if (!(c.env ?? []).some((e) => e.name === 'SPIFFE_ENDPOINT_SOCKET')) {
-        const variable = { name: 'SPIFFE_ENDPOINT_SOCKET', value: SOCKET };
-        this.patch(c.env === undefined ? JsonPatch.add(`${container}/env`, [variable]) : JsonPatch.add(`${container}/env/-`, variable));
-      }
+    for (const [c, i] of this.targets(names)) {
+      const mounted = (c.volumeMounts ?? []).some((m) => m.name === VOLUME_NAME);
+      const env = (c.env ?? []).some((e) => e.name === 'SPIFFE_ENDPOINT_SOCKET');
+      if (mounted && env) continue;
+      this.replaceElement(`${podSpec}/containers/${i}`, {
+        ...c,
+        env: env ? c.env : [...(c.env ?? []), { name: 'SPIFFE_ENDPOINT_SOCKET', value: SOCKET }],
+        volumeMounts: mounted ? c.volumeMounts : [...(c.volumeMounts ?? []), { mountPath: WORKLOAD_API_MOUNT_PATH, name: VOLUME_NAME, readOnly: true }],
+      });
     }
   }
 }

@@ -198,6 +198,24 @@ const KubeDaemonSetPropsFields: K8sFieldNames = {
   spec: { fields: DaemonSetSpecFields },
 };
 
+const RollingUpdateDeploymentFields: K8sFieldNames = {
+  maxSurge: { union: 'value' },
+  maxUnavailable: { union: 'value' },
+};
+
+const DeploymentStrategyFields: K8sFieldNames = {
+  rollingUpdate: { fields: RollingUpdateDeploymentFields },
+};
+
+const DeploymentSpecFields: K8sFieldNames = {
+  strategy: { fields: DeploymentStrategyFields },
+  template: { fields: PodTemplateSpecFields },
+};
+
+const KubeDeploymentPropsFields: K8sFieldNames = {
+  spec: { fields: DeploymentSpecFields },
+};
+
 const NetworkPolicyPortFields: K8sFieldNames = {
   port: { union: 'value' },
 };
@@ -280,6 +298,7 @@ export const K8S_KINDS = {
   ConfigMap: { apiVersion: 'v1', kind: 'ConfigMap', fieldNames: {} },
   CsiDriver: { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', fieldNames: {} },
   DaemonSet: { apiVersion: 'apps/v1', kind: 'DaemonSet', fieldNames: KubeDaemonSetPropsFields },
+  Deployment: { apiVersion: 'apps/v1', kind: 'Deployment', fieldNames: KubeDeploymentPropsFields },
   Ingress: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', fieldNames: {} },
   Namespace: { apiVersion: 'v1', kind: 'Namespace', fieldNames: {} },
   NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', fieldNames: KubeNetworkPolicyPropsFields },

@@ -42,8 +42,8 @@ function unwrap(x: unknown): unknown {
   return x !== null && typeof x === 'object' && !Array.isArray(x) && Object.keys(x).length === 1 && 'value' in x ? (x as { value: unknown }).value : x;
 }
 
-/** The order cdk8s renders keys in: sorted, apiVersion, kind and metadata first at the top (unless CDK8S_DISABLE_SORT). */
-function sortedKeys(o: Record<string, unknown>, top: boolean): Record<string, unknown> {
+/** The order cdk8s renders keys in: sorted, apiVersion, kind and metadata first at the top (unless CDK8S_DISABLE_SORT). @internal */
+export function sortedKeys(o: Record<string, unknown>, top = false): Record<string, unknown> {
   if (process.env.CDK8S_DISABLE_SORT) return o;
   const first = top ? ['apiVersion', 'kind', 'metadata'].filter((k) => k in o) : [];
   const keys = [...first, ...Object.keys(o).filter((k) => !first.includes(k)).sort()];
@@ -98,6 +98,7 @@ export const k8s = {
   KubeConfigMap: kind<Cdk8sPlus.k8s.KubeConfigMapProps>('ConfigMap'),
   KubeCsiDriver: kind<Cdk8sPlus.k8s.KubeCsiDriverProps>('CsiDriver'),
   KubeDaemonSet: kind<Cdk8sPlus.k8s.KubeDaemonSetProps>('DaemonSet'),
+  KubeDeployment: kind<Cdk8sPlus.k8s.KubeDeploymentProps>('Deployment'),
   KubeIngress: kind<Cdk8sPlus.k8s.KubeIngressProps>('Ingress'),
   KubeNamespace: kind<Cdk8sPlus.k8s.KubeNamespaceProps>('Namespace'),
   KubeNetworkPolicy: kind<Cdk8sPlus.k8s.KubeNetworkPolicyProps>('NetworkPolicy'),
@@ -137,13 +138,15 @@ export declare namespace k8s {
   type Volume = Cdk8sPlus.k8s.Volume;
   /** A DaemonSet (an ApiObject; the same API as cdk8s-plus-28's `KubeDaemonSet`). */
   type KubeDaemonSet = ApiObject;
+  /** A Deployment (an ApiObject; the same API as cdk8s-plus-28's `KubeDeployment`). */
+  type KubeDeployment = ApiObject;
   /** A StatefulSet (an ApiObject; the same API as cdk8s-plus-28's `KubeStatefulSet`). */
   type KubeStatefulSet = ApiObject;
 }
 
 /**
  * cdk8s-plus-28 itself, loaded when first asked for: by what takes or builds its workloads
- * (`WorkloadApi.mount`, the OIDC discovery provider's Deployment), never at import.
+ * (`WorkloadApi.mount`, `WorkloadIdentity.bind` of its workloads), never at import.
  *
  * @internal
  */

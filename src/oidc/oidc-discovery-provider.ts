@@ -1,5 +1,4 @@
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
-import type * as Plus from 'cdk8s-plus-28';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { OidcTls } from './oidc-tls';
 import { LogLevel } from '../config/common';
@@ -8,7 +7,7 @@ import { WORKLOAD_API_MOUNT_PATH, WORKLOAD_API_SOCKET } from '../csi/workload-ap
 import { WorkloadIdentity } from '../identity/workload-identity';
 import { Images } from '../images';
 import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from '../k8s/config-checksum';
-import { cdk8sPlus, k8s } from '../k8s/kube';
+import { k8s } from '../k8s/kube';
 import { componentLabels, selectorLabels } from '../k8s/labels';
 import { tcpPort } from '../k8s/network-peers';
 import { ContainerResources, renderResources } from '../k8s/resources';
@@ -114,14 +113,12 @@ export class OidcDiscoveryProvider extends Construct {
   public readonly config: OidcDiscoveryProviderConfig;
   /** The provider's own identity (reads the JWT bundle from the Workload API). */
   public readonly identity: WorkloadIdentity;
-  /** The Deployment. */
-  public readonly deployment: Plus.Deployment;
+  /** The Deployment (escape hatch: `deployment.addJsonPatch(...)`). */
+  public readonly deployment: ApiObject;
 
   public constructor(scope: Construct, id: string, props: OidcDiscoveryProviderProps) {
     super(scope, id);
     try {
-      // cdk8s-plus-28 for the Deployment only: loaded when a provider is built, not at import.
-      const plus = cdk8sPlus();
       checkUniqueObjects(this);
       if (!(props.server instanceof SpireServer)) {
         throw invalidProp('server', props.server, 'Give the SpireServer whose JWT-SVIDs relying parties verify.');
@@ -180,48 +177,54 @@ export class OidcDiscoveryProvider extends Construct {
         data: { [CONFIG_FILE]: conf },
       });
 
-      this.deployment = new plus.Deployment(this, 'Resource', {
-        metadata: { name: this.name, namespace: this.namespace, labels },
-        replicas,
-        select: false,
-        podMetadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(conf) } },
-        automountServiceAccountToken: false,
-        containers: [
-          {
-            name: 'oidc-discovery-provider',
-            image: props.image ?? Images.OIDC_DISCOVERY_PROVIDER,
-            imagePullPolicy: plus.ImagePullPolicy.IF_NOT_PRESENT,
-            args: ['-config', `${CONFIG_DIR}/${CONFIG_FILE}`],
-            ports: [
-              { name: serving.portName, number: serving.containerPort, protocol: plus.Protocol.TCP },
-              { name: 'healthz', number: HEALTH_PORT, protocol: plus.Protocol.TCP },
-            ],
-          },
-        ],
-      });
-      this.deployment.select(plus.LabelSelector.of({ labels: selector }));
       // The pod spec as every component of this library renders it: restricted security contexts,
       // probes on the health listener (ready once a JWT bundle was fetched), the config and TLS files.
-      const podPath = '/spec/template/spec';
-      const containerPath = `${podPath}/containers/0`;
-      // Patches pass through the typed L1 rendering (toJson_KubeDeploymentProps): typed values.
       const httpGet = (path: string) => ({ path, port: k8s.IntOrString.fromString('healthz') });
-      ApiObject.of(this.deployment).addJsonPatch(
-        JsonPatch.replace(`${podPath}/securityContext`, restrictedPodSecurityContext()),
-        JsonPatch.replace(`${containerPath}/securityContext`, restrictedContainerSecurityContext()),
-        JsonPatch.replace(`${containerPath}/resources`, renderResources(props.resources, { cpuRequest: '10m', memoryRequest: '32Mi', cpuLimit: '200m', memoryLimit: '128Mi' })),
-        JsonPatch.add(`${containerPath}/readinessProbe`, { httpGet: httpGet('/ready'), initialDelaySeconds: 5, periodSeconds: 5 }),
-        JsonPatch.add(`${containerPath}/livenessProbe`, { httpGet: httpGet('/live'), initialDelaySeconds: 5, periodSeconds: 30, timeoutSeconds: 3 }),
-      );
-      const container = this.deployment.containers[0];
-      container.mount(CONFIG_DIR, plus.Volume.fromConfigMap(this, 'ConfigVolume', plus.ConfigMap.fromConfigMapName(this, 'ConfigRef', this.name), { name: 'config' }), {
-        readOnly: true,
+      const files = [
+        { name: 'config', mountPath: CONFIG_DIR, volume: { configMap: { name: this.name } } },
+        ...(serving.secretName === undefined ? [] : [{ name: 'tls', mountPath: TLS_DIR, volume: { secret: { secretName: serving.secretName } } }]),
+      ];
+      this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+        metadata: { name: this.name, namespace: this.namespace, labels },
+        spec: {
+          // The API server's defaults, written out as the Deployment always rendered them.
+          minReadySeconds: 0,
+          progressDeadlineSeconds: 600,
+          replicas,
+          selector: { matchLabels: selector },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromString('25%') } },
+          template: {
+            metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(conf) } },
+            spec: {
+              automountServiceAccountToken: false,
+              containers: [
+                {
+                  name: 'oidc-discovery-provider',
+                  image: props.image ?? Images.OIDC_DISCOVERY_PROVIDER,
+                  imagePullPolicy: 'IfNotPresent',
+                  args: ['-config', `${CONFIG_DIR}/${CONFIG_FILE}`],
+                  ports: [
+                    { name: serving.portName, containerPort: serving.containerPort, protocol: 'TCP' },
+                    { name: 'healthz', containerPort: HEALTH_PORT, protocol: 'TCP' },
+                  ],
+                  securityContext: restrictedContainerSecurityContext(),
+                  resources: renderResources(props.resources, { cpuRequest: '10m', memoryRequest: '32Mi', cpuLimit: '200m', memoryLimit: '128Mi' }),
+                  readinessProbe: { httpGet: httpGet('/ready'), initialDelaySeconds: 5, periodSeconds: 5 },
+                  livenessProbe: { httpGet: httpGet('/live'), initialDelaySeconds: 5, periodSeconds: 30, timeoutSeconds: 3 },
+                  volumeMounts: files.map((f) => ({ name: f.name, mountPath: f.mountPath, readOnly: true })),
+                },
+              ],
+              dnsPolicy: 'ClusterFirst',
+              hostNetwork: false,
+              restartPolicy: 'Always',
+              securityContext: restrictedPodSecurityContext(),
+              setHostnameAsFqdn: false,
+              terminationGracePeriodSeconds: 30,
+              volumes: files.map((f) => ({ name: f.name, ...f.volume })),
+            },
+          },
+        },
       });
-      if (serving.secretName !== undefined) {
-        container.mount(TLS_DIR, plus.Volume.fromSecret(this, 'TlsVolume', plus.Secret.fromSecretName(this, 'TlsRef', serving.secretName), { name: 'tls' }), {
-          readOnly: true,
-        });
-      }
 
       // The provider's own identity: the agent hands out the JWT bundle only to registered workloads.
       this.identity = new WorkloadIdentity(this, 'Identity', {

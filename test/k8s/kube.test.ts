@@ -43,6 +43,11 @@ const cases: Array<[string, (chart: Chart, id: string) => ApiObject, (chart: Cha
     (c, id) => new k8s.KubeDaemonSet(c, id, { metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: podTemplate } }),
   ],
   [
+    'Deployment (strategy.rollingUpdate IntOrString values, setHostnameAsFqdn)',
+    (c, id) => new plus.k8s.KubeDeployment(c, id, { metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: plus.k8s.IntOrString.fromString('25%'), maxUnavailable: plus.k8s.IntOrString.fromNumber(1) } }, template: { ...podTemplate, spec: { ...podTemplate.spec, setHostnameAsFqdn: false } } } }),
+    (c, id) => new k8s.KubeDeployment(c, id, { metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(1) } }, template: { ...podTemplate, spec: { ...podTemplate.spec, setHostnameAsFqdn: false } } } }),
+  ],
+  [
     'StatefulSet',
     (c, id) => new plus.k8s.KubeStatefulSet(c, id, { metadata: { name: 'web' }, spec: { serviceName: 'web', replicas: 3, selector: { matchLabels: { app: 'web' } }, template: podTemplate } }),
     (c, id) => new k8s.KubeStatefulSet(c, id, { metadata: { name: 'web' }, spec: { serviceName: 'web', replicas: 3, selector: { matchLabels: { app: 'web' } }, template: podTemplate } }),
@@ -97,4 +102,29 @@ test('importing the library loads neither cdk8s-plus-28 nor a second copy of yam
   const res = spawnSync(process.execPath, ['-e', probe], { cwd: root, encoding: 'utf8' });
   expect(res.stderr).toBe('');
   expect(JSON.parse(res.stdout)).toEqual({ plus: 0, yaml: 0 });
+});
+
+test('a production stack with the OIDC discovery provider, ApiObject workloads bound to identities and an Istio policy loads no cdk8s-plus-28', () => {
+  const root = path.join(__dirname, '..', '..');
+  const probe = [
+    "require('./scripts/ts-run.js');",
+    "const { App, ApiObject, Chart } = require('cdk8s');",
+    "const s = require('./src');",
+    "const { productionStackProps } = require('./test/util/stack-props');",
+    'const app = new App();',
+    "const chart = new Chart(app, 'prod');",
+    "const stack = new s.SpireStack(chart, 'spire', { ...productionStackProps(), oidcDiscoveryProvider: { issuer: 'https://oidc.prod.example.com', tls: s.OidcTls.atIngress({ tlsSecretName: 'oidc-tls' }) } });",
+    "const ids = ['order', 'payment'].map((name) => {",
+    "  const id = new s.WorkloadIdentity(chart, name, { server: stack.server, namespace: 'payments', serviceAccount: name });",
+    "  id.bind(new ApiObject(chart, `${name}-deployment`, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'payments' }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'example/app:1.0.0', ports: [{ containerPort: 8443 }] }] } } } }));",
+    '  return id;',
+    '});',
+    "new s.MeshPolicy(chart, 'policy', { mesh: s.Mesh.istio({ cni: true }), stage: s.RolloutStage.ENFORCE }).allow(ids[0], ids[1], { methods: ['POST'] });",
+    'const yaml = app.synthYaml();',
+    "if (!yaml.includes('kind: Deployment') || !yaml.includes('name: spiffe-oidc-discovery-provider')) throw new Error('nothing synthesized');",
+    "console.log(JSON.stringify({ plus: Object.keys(require.cache).filter((f) => f.includes('cdk8s-plus-28')).length }));",
+  ].join('\n');
+  const res = spawnSync(process.execPath, ['-e', probe], { cwd: root, encoding: 'utf8' });
+  expect(res.stderr).toBe('');
+  expect(JSON.parse(res.stdout)).toEqual({ plus: 0 });
 });
