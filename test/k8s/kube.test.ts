@@ -91,23 +91,25 @@ describe('src/k8s/kube.ts renders as cdk8s-plus-28 L1 classes do', () => {
   });
 });
 
-test('importing the library loads neither cdk8s-plus-28 nor a second copy of yaml', () => {
-  const root = path.join(__dirname, '..', '..');
-  const probe = [
-    "require('./scripts/ts-run.js');",
-    "require('./src');",
-    'const loaded = Object.keys(require.cache);',
-    "console.log(JSON.stringify({ plus: loaded.filter((f) => f.includes('cdk8s-plus-28')).length, yaml: loaded.filter((f) => /node_modules[\\\\/]yaml[\\\\/]/.test(f) && !f.includes('cdk8s')).length }));",
-  ].join('\n');
-  const res = spawnSync(process.execPath, ['-e', probe], { cwd: root, encoding: 'utf8' });
+/** Runs `lines` in a fresh Node.js process at the repository root (src/ through ts-run); what it prints last, parsed. */
+function inFreshProcess(lines: string[]): unknown {
+  const res = spawnSync(process.execPath, ['-e', ["require('./scripts/ts-run.js');", ...lines].join('\n')], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8' });
   expect(res.stderr).toBe('');
-  expect(JSON.parse(res.stdout)).toEqual({ plus: 0, yaml: 0 });
+  return JSON.parse(res.stdout);
+}
+
+const PLUS_MODULES = "Object.keys(require.cache).filter((f) => f.includes('cdk8s-plus-28')).length";
+
+test('importing the library loads neither cdk8s-plus-28 nor a second copy of yaml', () => {
+  const loaded = inFreshProcess([
+    "require('./src');",
+    `console.log(JSON.stringify({ plus: ${PLUS_MODULES}, yaml: Object.keys(require.cache).filter((f) => /node_modules[\\\\/]yaml[\\\\/]/.test(f) && !f.includes('cdk8s')).length }));`,
+  ]);
+  expect(loaded).toEqual({ plus: 0, yaml: 0 });
 });
 
 test('a production stack with the OIDC discovery provider, ApiObject workloads bound to identities and an Istio policy loads no cdk8s-plus-28', () => {
-  const root = path.join(__dirname, '..', '..');
-  const probe = [
-    "require('./scripts/ts-run.js');",
+  const loaded = inFreshProcess([
     "const { App, ApiObject, Chart } = require('cdk8s');",
     "const s = require('./src');",
     "const { productionStackProps } = require('./test/util/stack-props');",
@@ -122,9 +124,7 @@ test('a production stack with the OIDC discovery provider, ApiObject workloads b
     "new s.MeshPolicy(chart, 'policy', { mesh: s.Mesh.istio({ cni: true }), stage: s.RolloutStage.ENFORCE }).allow(ids[0], ids[1], { methods: ['POST'] });",
     'const yaml = app.synthYaml();',
     "if (!yaml.includes('kind: Deployment') || !yaml.includes('name: spiffe-oidc-discovery-provider')) throw new Error('nothing synthesized');",
-    "console.log(JSON.stringify({ plus: Object.keys(require.cache).filter((f) => f.includes('cdk8s-plus-28')).length }));",
-  ].join('\n');
-  const res = spawnSync(process.execPath, ['-e', probe], { cwd: root, encoding: 'utf8' });
-  expect(res.stderr).toBe('');
-  expect(JSON.parse(res.stdout)).toEqual({ plus: 0 });
+    `console.log(JSON.stringify({ plus: ${PLUS_MODULES} }));`,
+  ]);
+  expect(loaded).toEqual({ plus: 0 });
 });
