@@ -11,7 +11,8 @@ export const WORKLOAD_API_MOUNT_PATH = '/spiffe-workload-api';
 export const WORKLOAD_API_SOCKET = 'spire-agent.sock';
 
 const VOLUME_ID = 'SpiffeWorkloadApi';
-const VOLUME_NAME = 'spiffe-workload-api';
+/** The name of the pod volume that holds the Workload API socket directory. */
+export const WORKLOAD_API_VOLUME = 'spiffe-workload-api';
 
 /** Options of {@link WorkloadApi.mount}. */
 export interface WorkloadApiMountOptions {
@@ -48,7 +49,7 @@ export class WorkloadApi {
     }
     const existing = workload.node.tryFindChild(VOLUME_ID) as plus.Volume | undefined;
     const volume =
-      existing ?? cdk8sPlus().Volume.fromCsi(workload as unknown as Construct, VOLUME_ID, SPIFFE_CSI_DRIVER, { name: VOLUME_NAME, readOnly: true });
+      existing ?? cdk8sPlus().Volume.fromCsi(workload as unknown as Construct, VOLUME_ID, SPIFFE_CSI_DRIVER, { name: WORKLOAD_API_VOLUME, readOnly: true });
     for (const c of containers) {
       if (c.mounts.some((m) => m.volume.name === volume.name)) {
         continue;

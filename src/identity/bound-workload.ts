@@ -1,6 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import type * as plus from 'cdk8s-plus-28';
-import { SPIFFE_CSI_DRIVER, WORKLOAD_API_MOUNT_PATH, WORKLOAD_API_SOCKET, WorkloadApi } from '../csi/workload-api';
+import { SPIFFE_CSI_DRIVER, WORKLOAD_API_MOUNT_PATH, WORKLOAD_API_SOCKET, WORKLOAD_API_VOLUME as VOLUME_NAME, WorkloadApi } from '../csi/workload-api';
 import { sortedKeys } from '../k8s/kube';
 import { invalidProp } from '../validation';
 
@@ -9,9 +9,6 @@ export type PlusWorkload = plus.Deployment | plus.StatefulSet | plus.DaemonSet;
 
 /** The kinds whose pod template `WorkloadIdentity.bind()` edits, when given as an ApiObject. */
 const POD_TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'];
-
-/** The volume that holds the Workload API socket directory (the same name as WorkloadApi.mount's). */
-const VOLUME_NAME = 'spiffe-workload-api';
 
 /** `SPIFFE_ENDPOINT_SOCKET` of a container with the Workload API mounted. */
 const SOCKET = `unix://${WORKLOAD_API_MOUNT_PATH}/${WORKLOAD_API_SOCKET}`;
@@ -48,7 +45,7 @@ export abstract class BoundWorkload {
   public abstract containerPorts(): number[];
   /** Throws if the Workload API cannot be mounted into the named containers (or every container) as they are. */
   public abstract checkWorkloadApi(containers: string[] | undefined): void;
-  /** Mounts the Workload API (CSI volume, mount, `SPIFFE_ENDPOINT_SOCKET`) into the named containers, or every container. */
+  /** Mounts the Workload API (CSI volume, mount, `SPIFFE_ENDPOINT_SOCKET`) into the named containers, or every container; checkWorkloadApi first. */
   public abstract mountWorkloadApi(containers: string[] | undefined): void;
 
   /** The construct's path, for messages. */
@@ -206,7 +203,6 @@ class ApiObjectWorkload extends BoundWorkload {
       .filter(([c]) => names === undefined || names.includes(c.name ?? ''));
   }
   public mountWorkloadApi(names: string[] | undefined): void {
-    this.checkWorkloadApi(names);
     const spec = this.template().spec ?? {};
     const podSpec = `${ApiObjectWorkload.TEMPLATE}/spec`;
     if (!(spec.volumes ?? []).some((v) => v.name === VOLUME_NAME)) {

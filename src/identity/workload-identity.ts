@@ -299,13 +299,14 @@ export class WorkloadIdentity extends Construct {
       if (containers.length === 0) {
         throw invalidProp('workload containers', [], `Workload '${bound.path}' has no containers yet; add them before binding it.`);
       }
-      bound.checkWorkloadApi(this.containerName ? [this.containerName] : undefined);
+      const mounted = this.containerName ? [this.containerName] : undefined;
+      bound.checkWorkloadApi(mounted);
       // Checked first, then changed: a refused bind leaves the workload as it was.
       if (sa === undefined) bound.setServiceAccountName(this.serviceAccount);
       for (const [k, v] of Object.entries(this.entryPodLabels)) {
         if (labels[k] === undefined) bound.addPodLabel(k, v);
       }
-      bound.mountWorkloadApi(this.containerName ? [this.containerName] : undefined);
+      bound.mountWorkloadApi(mounted);
       this.boundWorkloads.push(workload);
       this._bound.push(bound);
     } catch (e) {

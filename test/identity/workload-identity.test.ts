@@ -326,6 +326,15 @@ describe('bind', () => {
     const d2 = new plus.Deployment(chart, 'd2', { metadata: { namespace: 'payments' }, containers: [{ name: 'app', image: 'example/a:1.0.0' }] });
     expect(() => id2.bind(d2)).toThrow(/pins container "sidecar"/);
   });
+
+  test('refuses a workload without containers, and leaves it as it was', () => {
+    const { chart, server } = setup();
+    const id = new WorkloadIdentity(chart, 'id', { server, namespace: 'payments', serviceAccount: 'order-service' });
+    const empty = new plus.Deployment(chart, 'empty', { metadata: { namespace: 'payments' } });
+    expect(() => id.bind(empty)).toThrow("Invalid 'workload containers': received []. Workload 'c/empty' has no containers yet; add them before binding it. [at c/id]");
+    expect(empty.podMetadata.getLabel('spire-constructs.io/service-account')).toBeUndefined();
+    expect(id.boundWorkloads).toEqual([]);
+  });
 });
 
 describe('StaticIdentity', () => {
