@@ -6,10 +6,8 @@
  *
  *   node ../../scripts/ts-run.js ../../scripts/bench-floor-app.ts <fixture.json>
  *
- * The fixture ({ charts: [{ id, objects }], files: { name: text }, preload?: [module] }) is written
- * by scripts/bench.ts from the example's own output. It imports cdk8s and nothing of this library;
- * `preload` names modules to load first (what the example's own code loads besides this library,
- * e.g. cdk8s-plus-28 for its workloads).
+ * The fixture ({ charts: [{ id, objects }], files: { name: text } }) is written by scripts/bench.ts
+ * from the example's own output. It imports cdk8s and nothing of this library.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,12 +16,9 @@ import { ApiObject, ApiObjectProps, App, Chart } from 'cdk8s';
 interface Fixture {
   readonly charts: ReadonlyArray<{ readonly id: string; readonly objects: ApiObjectProps[] }>;
   readonly files: Readonly<Record<string, string>>;
-  readonly preload?: ReadonlyArray<string>;
 }
 
 const fixture = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as Fixture;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-for (const m of fixture.preload ?? []) require(m);
 const app = new App();
 for (const c of fixture.charts) {
   const chart = new Chart(app, c.id);

@@ -142,8 +142,6 @@ interface WholeProcess {
   /** The example as this repository's `cdk8s synth` runs it: src/ through scripts/ts-run.js, one module per file. */
   readonly fromSource: Timing;
   readonly floor: Timing;
-  /** The floor, loading first what the example's own code loads besides this library (cdk8s-plus-28). */
-  readonly floorWithOwnImports: Timing;
   readonly cold: Timing;
   readonly objects: number;
   readonly files: number;
@@ -175,10 +173,6 @@ function wholeProcess(runs: number, synthRuns: number): WholeProcess {
   fs.writeFileSync(fixture, JSON.stringify({ charts, files }));
   const floorApp = (f: string) => `node ${path.relative(PRODUCTION, TS_RUN)} ${path.relative(PRODUCTION, path.join(ROOT, 'scripts', 'bench-floor-app.ts'))} ${f}`;
   const floor = floorApp(fixture);
-  // The example's payments workloads are cdk8s-plus-28 Deployments: the example loads it for its own code.
-  const ownImportsFixture = path.join(TMP, 'production-fixture-own-imports.json');
-  fs.writeFileSync(ownImportsFixture, JSON.stringify({ charts, files, preload: ['cdk8s-plus-28'] }));
-  const floorWithOwnImports = floorApp(ownImportsFixture);
   inShell(floor, floorOut);
   const packageOut = path.join(TMP, 'production-package');
   inShell(asPackage, packageOut);
@@ -190,12 +184,11 @@ function wholeProcess(runs: number, synthRuns: number): WholeProcess {
       throw new Error(`${what} does not write what examples/production writes: ${differ.join(', ')} differ.`);
     }
   }
-  const [library, fromSource, floorTiming, floorOwnTiming] = alternate(
+  const [library, fromSource, floorTiming] = alternate(
     runs,
     () => inShell(asPackage, packageOut),
     () => inShell(app, libOut),
     () => inShell(floor, floorOut),
-    () => inShell(floorWithOwnImports, floorOut),
   );
   // Cold: an empty transpile cache (the first run after a clone).
   const cold = (what: string, command: () => Timing) => medianOf(Array.from({ length: Math.max(1, Math.ceil(synthRuns / 2)) }, (_, i) => {
@@ -212,7 +205,7 @@ function wholeProcess(runs: number, synthRuns: number): WholeProcess {
   const synthCold = cold('synth', synth);
   const synthWarm = medianOf(Array.from({ length: synthRuns }, synth));
   const objects = charts.reduce((a, c) => a + c.objects.length, 0);
-  return { library, fromSource, floor: floorTiming, floorWithOwnImports: floorOwnTiming, cold: coldApp, objects, files: lib.size, synthWarm, synthCold };
+  return { library, fromSource, floor: floorTiming, cold: coldApp, objects, files: lib.size, synthWarm, synthCold };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,14 +271,14 @@ const HISTORY = [
 
 /** What dominates the whole-process figure (CPU time by phase and `node --cpu-prof`, medians; kept by hand). */
 const WHOLE_PROCESS_NOTE =
-  'Met against the floor that loads cdk8s-plus-28 as the example does (what this library itself costs); not against the plain floor. What the example costs beyond the plain floor (CPU time ' +
-  'by phase and `node --cpu-prof`, medians): its own workloads (the payments Deployments) are cdk8s-plus-28 constructs, so the process loads cdk8s-plus-28 (about 22 ms; the fourth column\'s ' +
-  'floor loads it too); this library\'s bundle (about 16 ms to load, against about 27 ms for tsc\'s 134 modules one by one, which is what the example through scripts/ts-run.js still loads, ' +
-  'from src/: the sixth column); building the constructs (about 17 ms); during synth the checklist, the reports and rendering the library\'s objects beyond what plain ApiObjects cost (about ' +
-  '15 ms). The library no longer loads cdk8s-plus-28 itself (its built-in kinds go through src/k8s/kube.ts; cdk8s-plus-28 loads only where its workloads are used) nor a second copy of yaml ' +
-  '(it uses the one cdk8s bundles), nor ICU\'s collation data (`localeCompare`, about 5 ms on first use; every order is now by code unit, src/order.ts), nor the YAML parser for the ' +
-  'controller manager\'s trust domain in the identity report (about 6 ms on first use; read from the plain line it writes). The runner adds next to nothing: the example compiled ahead with ' +
-  'tsc and run as JavaScript took the same wall time as through scripts/ts-run.js (199 ms against 199 ms, CPU 239 against 247 ms, 15 alternating runs, before the bundle).';
+  'What the example costs beyond the plain floor (CPU time by phase and `node --cpu-prof`, medians): this library\'s bundle (about 16 ms to load, against about 27 ms for tsc\'s ' +
+  '134 modules one by one, which is what the example through scripts/ts-run.js still loads, from src/: the column "src/ per file"); building the constructs (about 17 ms); during synth ' +
+  'the checklist, the reports and rendering the library\'s objects beyond what plain ApiObjects cost (about 15 ms). Neither the library nor the example loads cdk8s-plus-28 (about 22 ms): ' +
+  'the library\'s built-in kinds go through src/k8s/kube.ts, the example\'s payments workloads are plain manifests bound with `WorkloadIdentity.bind`, and cdk8s-plus-28 loads only ' +
+  'where a program uses its workloads (test/k8s/kube.test.ts checks every example in a fresh process). Nor does it load a second copy of yaml (it uses the one cdk8s bundles), ICU\'s ' +
+  'collation data (`localeCompare`, about 5 ms on first use; every order is by code unit, src/order.ts), or the YAML parser for the controller manager\'s trust domain in the identity ' +
+  'report (about 6 ms on first use; read from the plain line it writes). The runner adds next to nothing: the example compiled ahead with tsc and run as JavaScript took the same wall ' +
+  'time as through scripts/ts-run.js (199 ms against 199 ms, CPU 239 against 247 ms, 15 alternating runs, before the bundle).';
 
 /** What dominates the Pulumi figure (kept by hand). */
 const PULUMI_NOTE =
@@ -370,13 +363,23 @@ const SESSION_19 = [
   '| what | before | after |',
   '|---|---|---|',
   '| loading the package\'s JavaScript (`require` after cdk8s, 11 alternating runs) | 26.9 (35.0): lib/index.js and its 134 modules | 16.3 (23.4): lib/bundle/index.js |',
-  '| examples/production, whole process | the sixth column of the whole-process table (src/ one module per file) | its first column (the package\'s bundle) |',
+  '| examples/production, whole process | the whole-process table\'s column "src/ per file" | its first column (the package\'s bundle) |',
   '',
   'The fifth part\'s changes: the package ships one bundle per entry point (lib/bundle/index.js, pulumi.js, cli.js; scripts/bundle.ts, esbuild over the CommonJS tsc writes, so modules ' +
     'load in the same order with the same semantics); the Pulumi and CLI bundles load the library from the index bundle (one copy of every class in a process, checked by ' +
     'test/package/consumer.sh with the Pulumi entry under mocks). The whole-process and Pulumi figures load the library as the package ships it (scripts/bench-package.js); before, they ' +
     'loaded src/ one module per file through scripts/ts-run.js. The checklist rule SPIRE-MESH1 reads the objects in one pass (it scanned every object once per namespace with Istio ' +
     'policies: about 10 ms at N = 1,000 in a profile).',
+  '',
+  '## Before and after the speed changes of #19, sixth part (alternating runs in one session, medians; wall ms)',
+  '',
+  '| what | before: payments workloads of cdk8s-plus-28 | after: payments workloads as ApiObjects |',
+  '|---|---|---|',
+  '| examples/production as a process (the package\'s bundle) / its plain ApiObjects floor, 15 alternating rounds | 211 / 147: 1.44 | 181 / 147: 1.23 |',
+  '',
+  'The sixth part\'s changes: `WorkloadIdentity.bind` takes an apps/v1 Deployment, StatefulSet or DaemonSet ApiObject (from `Include`, a generated L1 class or a plain ApiObject) as ' +
+    'well as a cdk8s-plus-28 workload, rendering the same bytes for the same workload (src/identity/bound-workload.ts); the OIDC discovery provider\'s Deployment is an ApiObject; the ' +
+    'production example\'s payments workloads are ApiObjects. Each floor synthesizes its own example\'s objects (cdk8s-plus-28 renders its defaults and an address label the ApiObjects do not).',
 ];
 
 const quick = process.argv.includes('--quick');
@@ -397,7 +400,7 @@ const ratio = (a: Timing, b: Timing) => `${(a.ms / b.ms).toFixed(2)} (CPU ${(a.c
 const ms = (t: Timing) => `${t.ms.toFixed(0)} (CPU ${t.cpuMs.toFixed(0)})`;
 console.log(
   `examples/production as a process: ${ms(whole.library)} ms (src/ per file: ${ms(whole.fromSource)} ms), floor ${ms(whole.floor)} ms, ratio ${ratio(whole.library, whole.floor)}; ` +
-    `floor loading cdk8s-plus-28 ${ms(whole.floorWithOwnImports)} ms, ratio ${ratio(whole.library, whole.floorWithOwnImports)}; cold ${ms(whole.cold)} ms`,
+    `cold ${ms(whole.cold)} ms`,
 );
 console.log(`npm run synth: warm ${ms(whole.synthWarm)} ms, cold ${ms(whole.synthCold)} ms`);
 
@@ -439,11 +442,11 @@ const lines = [
   '',
   '## Whole process: the production example as users run it',
   '',
-  `examples/production as a process, as \`cdk8s synth\` runs it (its cdk8s.yaml \`app\`: \`node ../../scripts/ts-run.js main.ts\`, transpile cache warm), with the library loaded as the package ships it (lib/bundle/index.js, scripts/bundle.ts: what a user's app loads from node_modules; scripts/bench-package.js points the example's import of src/ there), against a process that synthesizes the same ${whole.objects} objects as plain cdk8s ApiObjects and writes the same other files (scripts/bench-floor-app.ts, run the same way; the three write the same ${whole.files} files, byte for byte). The fourth column is that floor loading cdk8s-plus-28 first, as the example does for its own workloads. The last two columns run the example as this repository does, src/ one module per file through scripts/ts-run.js.`,
+  `examples/production as a process, as \`cdk8s synth\` runs it (its cdk8s.yaml \`app\`: \`node ../../scripts/ts-run.js main.ts\`, transpile cache warm), with the library loaded as the package ships it (lib/bundle/index.js, scripts/bundle.ts: what a user's app loads from node_modules; scripts/bench-package.js points the example's import of src/ there), against a process that synthesizes the same ${whole.objects} objects as plain cdk8s ApiObjects and writes the same other files (scripts/bench-floor-app.ts, run the same way; the three write the same ${whole.files} files, byte for byte). The last two columns run the example as this repository does, src/ one module per file through scripts/ts-run.js.`,
   '',
-  '| production example ms | plain ApiObjects ms | ratio | plain ApiObjects, cdk8s-plus-28 loaded ms | ratio | production example, src/ per file ms | production example, src/, empty transpile cache ms |',
-  '|---|---|---|---|---|---|---|',
-  `| ${ms(whole.library)} | ${ms(whole.floor)} | ${ratio(whole.library, whole.floor)} | ${ms(whole.floorWithOwnImports)} | ${ratio(whole.library, whole.floorWithOwnImports)} | ${ms(whole.fromSource)} | ${ms(whole.cold)} |`,
+  '| production example ms | plain ApiObjects ms | ratio | production example, src/ per file ms | production example, src/, empty transpile cache ms |',
+  '|---|---|---|---|---|',
+  `| ${ms(whole.library)} | ${ms(whole.floor)} | ${ratio(whole.library, whole.floor)} | ${ms(whole.fromSource)} | ${ms(whole.cold)} |`,
   '',
   `\`npm run synth\` (every example, through npm and projen's task runner): ${ms(whole.synthWarm)} ms on a warm install (transpile cache filled); ${ms(whole.synthCold)} ms with an empty transpile cache (the first run after \`npm ci\`).`,
   '',
@@ -469,7 +472,7 @@ const lines = [
   ...SESSION_19,
   '',
   ...rows.map((r) => `ratio at N=${r.n}: ${(r.lib.ms / r.floor.ms).toFixed(2)} (CPU ${(r.lib.cpuMs / r.floor.cpuMs).toFixed(2)})`),
-  `whole-process ratio (production example): ${ratio(whole.library, whole.floor)}; against the floor loading cdk8s-plus-28: ${ratio(whole.library, whole.floorWithOwnImports)}`,
+  `whole-process ratio (production example): ${ratio(whole.library, whole.floor)}`,
   ...pulumiRows.map((r) => `Pulumi ratio at N=${r.n}: ${ratio(r.batch, r.configGroup)} (WorkloadIdentities); ${ratio(r.components, r.configGroup)} (one component per identity)`),
   '',
 ];

@@ -128,3 +128,12 @@ test('a production stack with the OIDC discovery provider, ApiObject workloads b
   ]);
   expect(loaded).toEqual({ plus: 0 });
 });
+
+test.each(['production', 'linkerd', 'quickstart'])('the %s example, built and synthesized, loads no cdk8s-plus-28', (name) => {
+  const loaded = inFreshProcess([
+    `const app = require('./examples/${name}/main').buildApp(new (require('cdk8s').App)());`,
+    "if (!app.synthYaml().includes('kind: ClusterSPIFFEID')) throw new Error('nothing synthesized');",
+    `console.log(JSON.stringify({ plus: ${PLUS_MODULES} }));`,
+  ]);
+  expect(loaded).toEqual({ plus: 0 });
+});
