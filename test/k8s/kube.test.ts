@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as plus from 'cdk8s-plus-28';
@@ -129,7 +130,14 @@ test('a production stack with the OIDC discovery provider, ApiObject workloads b
   expect(loaded).toEqual({ plus: 0 });
 });
 
-test.each(['production', 'linkerd', 'quickstart'])('the %s example, built and synthesized, loads no cdk8s-plus-28', (name) => {
+const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
+const exampleApps = fs.readdirSync(EXAMPLES).filter((d) => fs.existsSync(path.join(EXAMPLES, d, 'main.ts'))).sort();
+
+test('the examples are found (production, linkerd, quickstart at least)', () => {
+  expect(exampleApps).toEqual(expect.arrayContaining(['production', 'linkerd', 'quickstart']));
+});
+
+test.each(exampleApps)('the %s example, built and synthesized, loads no cdk8s-plus-28', (name) => {
   const loaded = inFreshProcess([
     `const app = require('./examples/${name}/main').buildApp(new (require('cdk8s').App)());`,
     "if (!app.synthYaml().includes('kind: ClusterSPIFFEID')) throw new Error('nothing synthesized');",
